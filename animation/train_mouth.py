@@ -1,0 +1,213 @@
+"""Train the learned mouth model on the generated speech corpus.
+
+    python -m animation.train_mouth [--seed 0] [--steps 2000] [--out animation/weights/mouth_v1.pt]
+
+Builds (or reuses) the corpus of `speech_corpus.CorpusConfig(seed=...)`, trains `MouthNet` on
+random crops with a deterministic order (numpy generator + torch.manual_seed from the seed),
+on CUDA when present, and writes the checkpoint with a JSON beside it holding the model
+config, the training config, the corpus settings, the loss curve and the held-out figures of
+`evaluate_mouth`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .mouth_model import (
+    DEFAULT_WEIGHTS,
+    SILENCE_LOG_MEL,
+    MouthModelConfig,
+    MouthNet,
+    clip_level,
+    parameter_count,
+    save_checkpoint,
+)
+from .speech_corpus import DEFAULT_ROOT, CorpusConfig, Utterance, build_corpus, load_split
+from .visemes import viseme_settings
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 0  # torch.manual_seed and the crop order
+    steps: int = 2000  # optimiser steps
+    batch_size: int = 32  # crops per step
+    crop_frames: int = 100  # 50 Hz outputs per crop (2 s)
+    learning_rate: float = 2e-3  # AdamW peak rate
+    weight_decay: float = 0.01  # AdamW decoupled weight decay
+    warmup_steps: int = 100  # linear warm-up before the cosine decay
+    grad_clip: float = 1.0  # max gradient norm
+    parameter_weights: tuple[float, float, float, float] = (2.0, 1.0, 1.0, 1.5)  # loss per param
+    velocity_weight: float = 2.0  # weight of the frame-to-frame difference loss (timing)
+    threads: int = 1  # CPU threads (ignored on CUDA); 1 is faster on a busy 2-core machine
+
+
+class CropSampler:
+    """Deterministic random crops (mel with future context, targets, mask) from utterances."""
+
+    def __init__(self, utterances: list[Utterance], model: MouthModelConfig, seed: int) -> None:
+        self.utterances = utterances
+        self.lookahead = model.lookahead_frames
+        self.rng = np.random.default_rng(seed)
+        self.levels = [
+            float(clip_level(torch.from_numpy(u.log_mel.astype(np.float32))[None], model)[0])
+            for u in utterances
+        ]
+        self._order: list[int] = []
+
+    def _next_index(self) -> int:
+        if not self._order:
+            self._order = list(self.rng.permutation(len(self.utterances)))
+        return int(self._order.pop())
+
+    def batch(self, batch_size: int, n: int) -> tuple[torch.Tensor, ...]:
+        """mel (B, 2(n+L), M), level (B,), targets (B, n, 4), mask (B, n)."""
+        n_mel = 2 * (n + self.lookahead)
+        mels, levels, targets, masks = [], [], [], []
+        for _ in range(batch_size):
+            i = self._next_index()
+            u = self.utterances[i]
+            n_targets = len(u.targets)
+            start = int(self.rng.integers(0, max(1, n_targets - n // 2)))
+            mel = np.full((n_mel, u.log_mel.shape[1]), SILENCE_LOG_MEL, np.float32)
+            piece = u.log_mel[2 * start : 2 * start + n_mel]
+            mel[: len(piece)] = piece
+            target = np.zeros((n, 4), np.float32)
+            mask = np.zeros(n, np.float32)
+            piece = u.targets[start : start + n]
+            target[: len(piece)] = piece
+            mask[: len(piece)] = 1.0
+            mels.append(mel)
+            levels.append(self.levels[i])
+            targets.append(target)
+            masks.append(mask)
+        return (torch.from_numpy(np.stack(mels)), torch.tensor(levels, dtype=torch.float32),
+                torch.from_numpy(np.stack(targets)), torch.from_numpy(np.stack(masks)))  # fmt: skip
+
+
+def mouth_loss(
+    pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, config: TrainConfig
+) -> torch.Tensor:
+    """Weighted MSE of the parameters and of their frame-to-frame change. (B, n, 4) each."""
+    weights = torch.tensor(config.parameter_weights, device=pred.device)
+    error = ((pred - target).square() * weights).sum(-1)  # (B, n)
+    value = (error * mask).sum() / mask.sum().clamp_min(1.0)
+    d_pred, d_target = pred.diff(dim=1), target.diff(dim=1)  # (B, n-1, 4)
+    d_mask = mask[:, 1:] * mask[:, :-1]
+    d_error = ((d_pred - d_target).square() * weights).sum(-1)  # (B, n-1)
+    velocity = (d_error * d_mask).sum() / d_mask.sum().clamp_min(1.0)
+    return value + config.velocity_weight * velocity
+
+
+def train(
+    utterances: list[Utterance],
+    model_config: MouthModelConfig,
+    config: TrainConfig,
+    *,
+    device: str | torch.device | None = None,
+    log_every: int = 100,
+    log=print,
+) -> tuple[MouthNet, list[tuple[int, float]]]:
+    """Train a fresh MouthNet; returns it (eval mode, on CPU) and the (step, loss) curve."""
+    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if dev.type == "cpu":
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    model = MouthNet(model_config).to(dev).train()
+    optimiser = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+
+    def rate(step: int) -> float:
+        if step < config.warmup_steps:
+            return (step + 1) / config.warmup_steps
+        progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, rate)
+    sampler = CropSampler(utterances, model_config, config.seed)
+    curve: list[tuple[int, float]] = []
+    running, count = 0.0, 0
+    start = time.perf_counter()
+    for step in range(config.steps):
+        batch = sampler.batch(config.batch_size, config.crop_frames)
+        mel, level, target, mask = (t.to(dev) for t in batch)
+        pred = model(mel, level, pad_future=False)  # (B, n, 4)
+        loss = mouth_loss(pred, target, mask, config)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimiser.step()
+        scheduler.step()
+        running += float(loss.detach())
+        count += 1
+        if (step + 1) % log_every == 0 or step + 1 == config.steps:
+            curve.append((step + 1, round(running / count, 5)))
+            log(f"step {step + 1}/{config.steps} loss {running / count:.4f} "
+                f"({time.perf_counter() - start:.0f} s)")  # fmt: skip
+            running, count = 0.0, 0
+    return model.cpu().eval(), curve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m animation.train_mouth", description="Train the learned mouth model."
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the corpus and training")
+    parser.add_argument("--steps", type=int, default=TrainConfig.steps)
+    parser.add_argument("--threads", type=int, default=TrainConfig.threads)
+    parser.add_argument("--device", default=None, help="torch device (default: cuda if present)")
+    parser.add_argument("--root", default=str(DEFAULT_ROOT), help="corpus cache folder")
+    parser.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="checkpoint to write")
+    parser.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation")
+    args = parser.parse_args(argv)
+
+    corpus_config = CorpusConfig(seed=args.seed)
+    model_config = MouthModelConfig()
+    train_config = TrainConfig(seed=args.seed, steps=args.steps, threads=args.threads)
+    clock = time.perf_counter()
+    directory = build_corpus(corpus_config, args.root, progress=True)
+    corpus_seconds = time.perf_counter() - clock
+    utterances = load_split(directory, "train")
+    print(f"corpus {directory}: {len(utterances)} utterances ({corpus_seconds:.0f} s)",
+          file=sys.stderr)  # fmt: skip
+    clock = time.perf_counter()
+    model, curve = train(utterances, model_config, train_config, device=args.device,
+                         log=lambda line: print(line, file=sys.stderr, flush=True))  # fmt: skip
+    train_seconds = time.perf_counter() - clock
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    metadata = {
+        "training": asdict(train_config),
+        "corpus": json.loads((directory / "settings.json").read_text()),
+        "visemes": viseme_settings(),
+        "parameters": parameter_count(model),
+        "loss_curve": curve,
+        "train_seconds": round(train_seconds, 1),
+        "train_device": device,
+        "torch": torch.__version__,
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(model, out, metadata)
+    if not args.no_eval:
+        from .evaluate_mouth import evaluate_checkpoint
+
+        figures = evaluate_checkpoint(out, directory)
+        metadata["heldout_figures"] = figures
+        save_checkpoint(model, out, metadata)
+    print(json.dumps({"checkpoint": str(out), "bytes": out.stat().st_size,
+                      "train_seconds": round(train_seconds, 1),
+                      "final_loss": curve[-1][1] if curve else None}, indent=2))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+from django import forms
+
+
+class SignupForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Organisation name")
+
+
+class AddMemberForm(forms.Form):
+    email = forms.EmailField(label="Member's e-mail")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Token name")

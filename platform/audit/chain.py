@@ -1,0 +1,44 @@
+"""The hash chain: how one event's hash is computed from its fields and its predecessor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """Stable JSON: sorted keys, no whitespace, UTF-8 kept as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    created_at: datetime,
+    actor_type: str,
+    actor_id: str,
+    actor_label: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    subject_id: str,
+    details: dict[str, Any],
+) -> str:
+    body = canonical_json(
+        {
+            "prev": prev_hash,
+            "seq": seq,
+            "at": created_at.isoformat(timespec="microseconds"),
+            "actor": [actor_type, actor_id, actor_label],
+            "action": action,
+            "object": [object_type, object_id],
+            "subject": subject_id,
+            "details": details,
+        }
+    )
+    return hashlib.sha256(body.encode()).hexdigest()

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("subjects/<uuid:subject_id>/audit/", views.subject_audit, name="subject-audit"),
+]

@@ -1,0 +1,33 @@
+"""Small pieces every page view shares: run a service and show its refusal on the form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .errors import DomainError
+
+
+def run_form_service(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    template: str,
+    context: dict[str, Any],
+    service: Callable[[dict[str, Any]], HttpResponse],
+    form_name: str = "form",
+) -> HttpResponse:
+    """Validate ``form``; call ``service`` with its cleaned data; on refusal re-render with a
+    message and the service's 4xx status (400 for an invalid form)."""
+    status = 400
+    if form.is_valid():
+        try:
+            return service(form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+    return render(request, template, {**context, form_name: form}, status=status)

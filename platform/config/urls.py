@@ -1,0 +1,22 @@
+"""URL routes: pages, the REST API under /api/, its schema and offline docs, and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .health import healthz
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("", include("consent.urls")),
+    path("", include("uploads.urls")),
+    path("", include("audit.urls")),
+    path("", include("jobs.urls")),
+    path("", include("verification.urls")),
+    path("", include("moderation.urls")),
+    path("api/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

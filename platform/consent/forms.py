@@ -1,0 +1,48 @@
+from django import forms
+
+from .models import ConsentRecord, Subject
+from .terms import SCOPES
+
+SCOPE_LABELS = {
+    "animate": "Animate the portrait",
+    "publish": "Publish the animation publicly",
+    "voice": "Use a real recording of the subject's voice",
+}
+
+
+class SubjectForm(forms.Form):
+    display_name = forms.CharField(max_length=200, label="Name")
+    vital_status = forms.ChoiceField(choices=Subject.Vital.choices, label="Living or deceased")
+    email = forms.EmailField(required=False, help_text="A living subject confirms consent here.")
+    birth_year = forms.IntegerField(required=False, min_value=1000, max_value=2100)
+    death_year = forms.IntegerField(required=False, min_value=1000, max_value=2100)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConsentRequestForm(forms.Form):
+    grantor_kind = forms.ChoiceField(choices=ConsentRecord.GrantorKind.choices, label="Granted by")
+    grantor_name = forms.CharField(max_length=200, label="Grantor's name")
+    grantor_email = forms.EmailField(label="Grantor's e-mail")
+    grantor_relationship = forms.CharField(
+        max_length=100, required=False, label="Relationship to the subject (deceased subjects)"
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, SCOPE_LABELS[scope]) for scope in SCOPES],
+        widget=forms.CheckboxSelectMultiple,
+        initial=["animate"],
+    )
+    expires_at = forms.DateTimeField(
+        label="Expires", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    assurance = forms.ChoiceField(choices=ConsentRecord.Assurance.choices)
+    attested = forms.BooleanField(
+        required=False,
+        label="I attest that the grantor holds the rights to the subject's likeness",
+    )
+    signed_form = forms.FileField(required=False, label="Signed consent form (PDF, JPEG or PNG)")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

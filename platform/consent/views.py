@@ -1,0 +1,149 @@
+"""Pages for subjects and consent, and the public confirm/revoke pages behind signed links."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from jobs.selectors import jobs_visible_to
+
+from config.errors import DomainError
+from config.pages import run_form_service
+from uploads.forms import UploadForm
+from uploads.selectors import uploads_visible_to
+
+from . import links, selectors, services
+from .forms import ConsentRequestForm, ReasonForm, SubjectForm
+from .models import ConsentRecord
+
+
+@login_required
+def subject_create(request):
+    if request.method != "POST":
+        return render(request, "consent/subject_form.html", {"form": SubjectForm()})
+
+    def create(data):
+        subject = services.subject_create(owner=request.user, **data)
+        messages.success(request, f"{subject.display_name} added.")
+        return redirect("subject-detail", subject_id=subject.id)
+
+    return run_form_service(
+        request,
+        form=SubjectForm(request.POST),
+        template="consent/subject_form.html",
+        context={},
+        service=create,
+    )
+
+
+@login_required
+def subject_detail(request, subject_id):
+    subject = get_object_or_404(selectors.subjects_visible_to(request.user), pk=subject_id)
+    return render(request, "consent/subject_detail.html", subject_page_context(request, subject))
+
+
+def subject_page_context(request, subject) -> dict:
+    services.consent_expire_due(subject=subject)  # expiry applied on access
+    return {
+        "subject": subject,
+        "consents": subject.consents.all(),
+        "uploads": uploads_visible_to(request.user).filter(subject=subject),
+        "upload_form": UploadForm(),
+        "in_force": selectors.consent_in_force(subject=subject, scopes=["animate"]),
+        "jobs": jobs_visible_to(request.user).filter(subject=subject).select_related("clip")[:20],
+    }
+
+
+@login_required
+def consent_request(request, subject_id):
+    subject = get_object_or_404(selectors.subjects_visible_to(request.user), pk=subject_id)
+    if request.method != "POST":
+        initial = {"grantor_kind": "subject", "assurance": "subject_link"}
+        if subject.is_living:
+            initial.update(grantor_name=subject.display_name, grantor_email=subject.email)
+        else:
+            initial.update(grantor_kind="next_of_kin", assurance="rights_holder_attestation")
+        form = ConsentRequestForm(initial=initial)
+        return render(request, "consent/consent_form.html", {"form": form, "subject": subject})
+
+    def create(data):
+        consent = services.consent_request(
+            subject=subject,
+            requested_by=request.user,
+            **{k: v for k, v in data.items() if v is not None},
+        )
+        if consent.status == ConsentRecord.Status.PENDING:
+            messages.success(request, f"Request sent to {consent.grantor_email}.")
+        else:
+            messages.success(request, "Consent recorded and in force.")
+        return redirect("subject-detail", subject_id=subject.id)
+
+    form = ConsentRequestForm(request.POST, request.FILES)
+    return run_form_service(
+        request,
+        form=form,
+        template="consent/consent_form.html",
+        context={"subject": subject},
+        service=create,
+    )
+
+
+@login_required
+@require_POST
+def consent_revoke(request, consent_id):
+    consent = get_object_or_404(selectors.consents_visible_to(request.user), pk=consent_id)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.consent_revoke_by_member(consent=consent, user=request.user, reason=reason)
+        messages.success(request, "Consent revoked. It no longer allows anything.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("subject-detail", subject_id=consent.subject_id)
+
+
+def consent_confirm_link(request, token):
+    """Public: GET shows what is asked; POST confirms (mail scanners that follow GETs
+    must not confirm on the subject's behalf)."""
+    return _link_page(
+        request,
+        template="consent/link_confirm.html",
+        read=lambda: _consent_for_confirm(token),
+        act=lambda reason: services.consent_confirm_by_token(token=token),
+    )
+
+
+def consent_revoke_link(request, token):
+    return _link_page(
+        request,
+        template="consent/link_revoke.html",
+        read=lambda: _consent_for_revoke(token),
+        act=lambda reason: services.consent_revoke_by_token(token=token, reason=reason),
+    )
+
+
+def _consent_for_confirm(token):
+    consent_id, _nonce = links.confirm_token_read(token)
+    return ConsentRecord.objects.select_related("subject").filter(pk=consent_id).first()
+
+
+def _consent_for_revoke(token):
+    consent_id = links.revoke_token_read(token)
+    return ConsentRecord.objects.select_related("subject").filter(pk=consent_id).first()
+
+
+def _link_page(request, *, template, read, act):
+    context, status = {"form": ReasonForm()}, 200
+    try:
+        context["consent"] = read()
+        if context["consent"] is None:
+            raise links.LinkInvalid("This link points to no consent record.")
+        if request.method == "POST":
+            form = ReasonForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            context["consent"] = act(reason)
+            context["done"] = True
+    except DomainError as exc:
+        context["error"], status = exc.message, exc.status
+    return render(request, template, context, status=status)

@@ -1,0 +1,118 @@
+"""Pages: start a job, watch it (htmx polling), see the clip, publish it; the public clip page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from config.errors import DomainError
+from config.pages import run_form_service
+from consent.selectors import subjects_visible_to
+from uploads.selectors import uploads_visible_to
+
+from . import selectors, services
+from .downloads import clip_file_response
+from .forms import JobForm
+
+
+@login_required
+def job_create(request, subject_id):
+    subject = get_object_or_404(subjects_visible_to(request.user), pk=subject_id)
+    uploads = list(uploads_visible_to(request.user).filter(subject=subject))
+    form = JobForm(request.POST or None, uploads=uploads)
+    context = {"subject": subject}
+    if request.method != "POST":
+        return render(request, "jobs/job_form.html", {**context, "form": form})
+
+    def create(data):
+        by_id = {str(u.id): u for u in uploads}
+        job = services.job_create(
+            owner=request.user,
+            subject=subject,
+            portrait=by_id[data["portrait"]],
+            audio=by_id.get(data["audio"] or ""),
+            idle_seconds=data["idle_seconds"],
+            seed=data["seed"],
+            size=data["size"],
+        )
+        return redirect("job-detail", job_id=job.id)
+
+    return run_form_service(
+        request, form=form, template="jobs/job_form.html", context=context, service=create
+    )
+
+
+@login_required
+def job_detail(request, job_id):
+    job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=job_id)
+    return render(request, "jobs/job_detail.html", {"job": job})
+
+
+@login_required
+def job_progress(request, job_id):
+    """The progress fragment the job page polls (htmx); it stops polling when finished."""
+    job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=job_id)
+    return render(request, "jobs/job_progress.html", {"job": job})
+
+
+@login_required
+@require_POST
+def job_cancel(request, job_id):
+    job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=job_id)
+    _run(request, lambda: services.job_cancel_by_member(job=job, user=request.user), "Cancelled.")
+    return redirect("job-detail", job_id=job.id)
+
+
+@login_required
+def clip_detail(request, clip_id):
+    clip = get_object_or_404(selectors.clips_visible_to(request.user), pk=clip_id)
+    context = {"clip": clip, "credentials": selectors.clip_credentials(clip)}
+    return render(request, "jobs/clip_detail.html", context)
+
+
+@login_required
+def clip_file(request, clip_id, part):
+    clip = get_object_or_404(selectors.clips_visible_to(request.user), pk=clip_id)
+    return clip_file_response(clip, part, as_attachment=request.GET.get("download") == "1")
+
+
+@login_required
+@require_POST
+def clip_publish(request, clip_id):
+    clip = get_object_or_404(selectors.clips_visible_to(request.user), pk=clip_id)
+    _run(request, lambda: services.clip_publish(clip=clip, user=request.user), "Published.")
+    return redirect("clip-detail", clip_id=clip.id)
+
+
+@login_required
+@require_POST
+def clip_unpublish(request, clip_id):
+    clip = get_object_or_404(selectors.clips_visible_to(request.user), pk=clip_id)
+    _run(request, lambda: services.clip_unpublish(clip=clip, user=request.user), "Unpublished.")
+    return redirect("clip-detail", clip_id=clip.id)
+
+
+def public_clip(request, content_id):
+    clip = selectors.clip_published(content_id=content_id)
+    if clip is None:
+        raise Http404("No published clip has this id.")
+    context = {"clip": clip, "credentials": selectors.clip_credentials(clip)}
+    return render(request, "jobs/public_clip.html", context)
+
+
+def public_clip_file(request, content_id, part):
+    clip = selectors.clip_published(content_id=content_id)
+    if clip is None:
+        raise Http404("No published clip has this id.")
+    return clip_file_response(clip, part, as_attachment=request.GET.get("download") == "1")
+
+
+def _run(request, action, success: str) -> None:
+    try:
+        action()
+        messages.success(request, success)
+    except DomainError as exc:
+        messages.error(request, exc.message)

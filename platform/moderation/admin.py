@@ -1,0 +1,82 @@
+"""Misuse reports in Django admin: read-only records; decisions go through the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from config.errors import DomainError
+
+from . import services
+from .models import MisuseReport, ModerationNote
+
+
+class ModerationNoteInline(admin.TabularInline):
+    """Notes as written; new ones are added on the moderation page, which audits them."""
+
+    model = ModerationNote
+    extra = 0
+    fields = ("created_at", "author", "text")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _decision_action(name: str, label: str):
+    def action(modeladmin, request, queryset):
+        done = 0
+        for report in queryset:
+            try:
+                services.report_decide(
+                    report=report,
+                    moderator=request.user,
+                    decision=name,
+                    reason=f"Decided in admin: {label.lower()}.",
+                )
+                done += 1
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{report.reference}: {exc}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, f"{label}: {done} report(s).", messages.SUCCESS)
+
+    action.__name__ = f"decide_{name}"
+    return admin.action(description=f"{label} (selected reports)")(action)
+
+
+@admin.register(MisuseReport)
+class MisuseReportAdmin(admin.ModelAdmin):
+    list_display = ("reference", "created_at", "category", "status", "content_id", "assignee")
+    list_filter = ("status", "category", "created_at")
+    search_fields = ("reference", "content_id", "verification_id")
+    ordering = ("-created_at",)
+    date_hierarchy = "created_at"
+    inlines = [ModerationNoteInline]
+    readonly_fields = [field.name for field in MisuseReport._meta.fields]
+    actions = [
+        "assign_to_me",
+        _decision_action("dismiss", "Dismiss"),
+        _decision_action("take_down", "Take down the clip"),
+        _decision_action("escalate", "Escalate to consent revocation"),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Every change is a service call with its audit event (see the actions).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Assign to me (selected reports)")
+    def assign_to_me(self, request, queryset):
+        for report in queryset:
+            try:
+                services.report_assign(report=report, moderator=request.user, assignee=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{report.reference}: {exc}", messages.ERROR)

@@ -1,0 +1,16 @@
+"""Serving a private upload to a member who may see it (the caller checks that)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+
+from .models import Upload
+
+
+def upload_file_response(upload: Upload) -> FileResponse:
+    name = upload.original_name or f"{upload.kind}{upload.file.name[upload.file.name.rfind('.') :]}"
+    response = FileResponse(
+        upload.file.open("rb"), as_attachment=True, filename=name, content_type=upload.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,15 @@
+"""Reads for uploads, filtered to what the member may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from consent.selectors import owned_by
+
+from .models import Upload
+
+
+def uploads_visible_to(user) -> QuerySet[Upload]:
+    if not user.is_authenticated:
+        return Upload.objects.none()
+    return Upload.objects.filter(owned_by(user)).select_related("subject")

@@ -1,0 +1,81 @@
+"""``verify(path)``: everything a copy of a clip or image says about where it came from.
+
+Returns the manifest classification, the watermark detection and the perceptual fingerprint as
+data. Looking up records (content id -> clip, fingerprint -> nearest clip) is the caller's job.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provenance import watermark as wm
+from provenance.binding import content_id_from_binding
+from provenance.fingerprint import Fingerprint, fingerprint
+from provenance.manifest import (
+    ManifestResult,
+    TrustConfig,
+    mime_for_path,
+    read_manifest,
+    sha256_file,
+)
+
+__all__ = ["VerifyResult", "verify"]
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    path: Path
+    mime: str
+    sha256: str
+    manifest: ManifestResult
+    watermark: wm.WatermarkResult
+    fingerprint: Fingerprint
+    # The manifest's soft-binding value equals the detected watermark payload (None when either
+    # is missing): a mismatch means a manifest was moved onto someone else's marked media.
+    binding_consistent: bool | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "mime": self.mime,
+            "sha256": self.sha256,
+            "manifest": self.manifest.as_dict(),
+            "watermark": self.watermark.as_dict(),
+            "fingerprint": self.fingerprint.to_hex(),
+            "binding_consistent": self.binding_consistent,
+        }
+
+
+def verify(
+    path: str | os.PathLike[str],
+    trust: TrustConfig,
+    *,
+    watermark_key: bytes = wm.DEFAULT_KEY,
+) -> VerifyResult:
+    path = Path(path)
+    mime = mime_for_path(path)
+    manifest = read_manifest(path, trust, mime=mime)
+    if mime.startswith("image/"):
+        from provenance.media import load_image_rgb
+
+        mark = wm.detect_image(load_image_rgb(path), key=watermark_key)
+    else:
+        mark = wm.detect_video(path, key=watermark_key)
+    consistent = None
+    if manifest.soft_binding and mark.detected:
+        consistent = (
+            manifest.soft_binding.get("alg") == wm.ALG
+            and content_id_from_binding(str(manifest.soft_binding.get("value"))) == mark.payload_hex
+        )
+    return VerifyResult(
+        path=path,
+        mime=mime,
+        sha256=sha256_file(path),
+        manifest=manifest,
+        watermark=mark,
+        fingerprint=fingerprint(path),
+        binding_consistent=consistent,
+    )

@@ -1,0 +1,200 @@
+"""End to end: animate() writes a playable MP4 whose mouth follows the speech."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from animation import AnimationInputError, EmptyAudioError, animate
+from animation import topology as topo
+from animation.landmarks import FaceLandmarker
+
+
+def _capture():
+    frames: list[np.ndarray] = []
+
+    def hook(chunk: np.ndarray, start: int) -> np.ndarray:
+        assert start == sum(len(f) for f in frames)
+        frames.append(chunk.copy())
+        return chunk
+
+    return frames, hook
+
+
+@pytest.fixture(scope="module")
+def spoken(portraits, short_speech, tmp_path_factory):
+    """One clip at 256² with its frames captured through the frame hook."""
+    out = tmp_path_factory.mktemp("clip") / "clip.mp4"
+    frames, hook = _capture()
+    stages = []
+    result = animate(portraits["color"], short_speech, out, seed=7, size=256, frame_hook=hook,
+                     progress=lambda stage, fraction: stages.append((stage, fraction)))  # fmt: skip
+    return result, np.concatenate(frames), stages
+
+
+def test_mp4_has_expected_frames_fps_and_audio(spoken, video_decoder):
+    result, frames, stages = spoken
+    decoded, fps, n_audio, audio_s = video_decoder(result.output_path)
+    assert decoded.shape == (result.frame_count, 256, 256, 3) == frames.shape
+    assert fps == 25.0 and n_audio == 1
+    assert abs(audio_s - result.duration_s) < 0.05  # audio trimmed/padded to the video
+    assert result.landmark_count == 478 and result.face_count == 1
+    assert "landmarks=mediapipe-0.10.21" in result.model_versions_string
+    assert stages[-1] == ("done", 1.0) and any(s == "generate" for s, _ in stages)
+    assert set(result.timings) >= {"landmarks", "audio", "motion", "rig", "generate", "encode"}
+    # The encoded video is close to what was generated (H.264 at crf 18).
+    assert np.abs(decoded.astype(int) - frames.astype(int)).mean() < 3.0
+
+
+def test_first_frame_is_the_portrait_and_background_is_still(spoken, portraits):
+    from animation.portrait import load_portrait, resize_rgb
+
+    result, frames, _ = spoken
+    source = resize_rgb(load_portrait(portraits["color"]), 256, 256)
+    assert np.array_equal(frames[0], source)
+    # Far from the face (more than 1.3 face heights from the nose) nothing ever changes.
+    nose = result.source_landmarks[topo.NOSE_TIP, :2]
+    yy, xx = np.mgrid[:256, :256]
+    far = np.hypot(xx - nose[0], yy - nose[1]) > 1.3 * result.face_height_px
+    assert far.mean() > 0.3
+    assert np.array_equal(frames[:, far], np.broadcast_to(source[far], frames[:, far].shape))
+    # ... while the face does move.
+    assert np.abs(frames.astype(int) - source.astype(int)).max(axis=(1, 2, 3)).max() > 40
+
+
+def test_mouth_opening_follows_speech_energy(spoken):
+    result, frames, _ = spoken
+    # Measure the inner-lip gap on the generated frames with the landmark detector.
+    with FaceLandmarker() as finder:
+        gaps = []
+        for frame in frames:
+            points = finder.find(frame).points
+            gaps.append(points[list(topo.LIPS_INNER_LOWER[3:8]), 1].mean()
+                        - points[list(topo.LIPS_INNER_UPPER[3:8]), 1].mean())  # fmt: skip
+    gaps = np.array(gaps)
+    jaw = result.motion.mouth[:, 0]
+    assert np.corrcoef(gaps, jaw)[0, 1] > 0.7
+    assert gaps.max() - gaps.min() > 0.15 * result.face_height_px * 0.45
+
+
+def test_open_mouth_has_a_dark_interior_and_teeth(spoken):
+    result, frames, _ = spoken
+    widest = int(np.argmax(result.motion.mouth[:, 0]))
+    target = result.target_landmarks[widest]
+    up = target[list(topo.LIPS_INNER_UPPER[4:7])].mean(0)
+    low = target[list(topo.LIPS_INNER_LOWER[4:7])].mean(0)
+    column = frames[widest, int(up[1]) : int(np.ceil(low[1])) + 1, int(round((up[0] + low[0]) / 2))]
+    luma = column.astype(float) @ [0.299, 0.587, 0.114]
+    assert luma.min() < 70  # cavity
+    assert luma.max() > 150  # teeth
+
+
+def test_same_seed_same_frames_other_seed_other_motion(portraits, short_speech, tmp_path, spoken):
+    result, frames, _ = spoken
+    again, hook = _capture()
+    animate(portraits["color"], short_speech, tmp_path / "a.mp4", seed=7, size=256, frame_hook=hook)
+    assert np.array_equal(np.concatenate(again), frames)
+    other, hook = _capture()
+    r2 = animate(portraits["color"], short_speech, tmp_path / "b.mp4", seed=8, size=256,
+                 frame_hook=hook)  # fmt: skip
+    assert not np.array_equal(np.concatenate(other), frames)
+    assert np.abs(r2.motion.pose_deg - result.motion.pose_deg).max() > 0.3
+    np.testing.assert_array_equal(r2.motion.mouth, result.motion.mouth)  # same audio, same mouth
+
+
+def test_frame_hook_output_is_what_gets_encoded(portraits, short_speech, tmp_path, video_decoder):
+    def stamp(chunk: np.ndarray, start: int) -> np.ndarray:
+        chunk = chunk.copy()
+        chunk[:, :16, :16] = (255, 0, 255)
+        return chunk
+
+    result = animate(portraits["color"], short_speech, tmp_path / "w.mp4", size=256,
+                     frame_hook=stamp)  # fmt: skip
+    decoded, *_ = video_decoder(result.output_path)
+    corner = decoded[:, 2:14, 2:14].reshape(-1, 3).mean(0)
+    assert corner[0] > 200 and corner[1] < 60 and corner[2] > 200
+
+
+def test_silence_keeps_the_mouth_still(portraits, silence_wav, tmp_path):
+    result = animate(portraits["color"], silence_wav, tmp_path / "s.mp4", size=256)
+    assert result.frame_count == 25
+    assert np.abs(result.motion.mouth).max() == 0.0
+
+
+def test_idle_mode_blinks_and_smiles(portraits, tmp_path, video_decoder):
+    result = animate(portraits["sepia"], None, tmp_path / "idle.mp4", size=256, idle_seconds=6,
+                     seed=2)  # fmt: skip
+    assert result.mode == "idle" and result.frame_count == 150
+    assert result.motion.blink.max() > 0.9 and result.motion.smile.max() > 0.2
+    assert np.abs(result.motion.gaze).max() > 0.3
+    _, _, n_audio, _ = video_decoder(result.output_path)
+    assert n_audio == 1  # a silent track keeps every clip's streams the same
+
+
+def test_driving_video_transfers_the_mouth(spoken, portraits, tmp_path):
+    driver, _, _ = spoken
+    result = animate(portraits["gray"], None, tmp_path / "d.mp4", size=256,
+                     driving=driver.output_path)  # fmt: skip
+    assert result.mode == "driving" and result.frame_count == driver.frame_count
+    gap_driver = driver.target_landmarks[:, 14, 1] - driver.target_landmarks[:, 13, 1]
+    gap_result = result.target_landmarks[:, 14, 1] - result.target_landmarks[:, 13, 1]
+    assert np.corrcoef(gap_driver, gap_result)[0, 1] > 0.8
+
+
+def test_input_errors_leave_nothing_behind(portraits, empty_wav, short_speech, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(EmptyAudioError, match="empty"):
+        animate(portraits["color"], empty_wav, out / "e.mp4", size=256)
+    with pytest.raises(AnimationInputError, match="No face"):
+        animate(portraits["no_face"], short_speech, out / "n.mp4", size=256)
+    with pytest.raises(AnimationInputError, match="Give an audio file"):
+        animate(portraits["color"], None, out / "x.mp4")
+    assert list(out.iterdir()) == []
+
+
+def test_cli_writes_a_clip_and_reports_errors(portraits, short_speech, tmp_path):
+    out = tmp_path / "cli.mp4"
+    done = subprocess.run(
+        [sys.executable, "-m", "animation", str(portraits["small"]), str(short_speech), "-o",
+         str(out), "--size", "256", "--seed", "3", "--quiet"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["frames"] > 0 and out.stat().st_size > 1000
+    bad = subprocess.run(
+        [sys.executable, "-m", "animation", str(portraits["no_face"]), str(short_speech), "-o",
+         str(tmp_path / "bad.mp4"), "--quiet"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "No face was found" in bad.stderr
+
+
+@pytest.mark.slow
+def test_long_audio_streams_in_chunks(portraits, tmp_path, wav_writer):
+    """Two minutes of speech-like audio: memory stays flat (chunks) and the clip is complete."""
+    import resource
+
+    rate = 16_000
+    t = np.arange(120 * rate) / rate
+    syllables = (np.sin(2 * np.pi * 4 * t) > 0) * (np.sin(2 * np.pi * 0.2 * t) > -0.6)
+    wave = 0.3 * np.sin(2 * np.pi * 180 * t) * syllables
+    path = tmp_path / "long.wav"
+    wav_writer(path, wave, rate)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = animate(portraits["color"], path, tmp_path / "long.mp4", size=256)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert result.frame_count == 3000
+    decoded_frames = 0
+    import av
+
+    with av.open(str(result.output_path)) as container:
+        for _ in container.decode(video=0):
+            decoded_frames += 1
+    assert decoded_frames == 3000
+    assert grown_mb < 600

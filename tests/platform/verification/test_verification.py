@@ -1,0 +1,228 @@
+"""Public verification: every verdict on real files made by the pipeline, the permalink, the
+C2PA Soft Binding Resolution API, and refusals that are clear 4xx answers."""
+
+from __future__ import annotations
+
+import base64
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from jobs import services
+from jobs.models import Clip
+from rest_framework.test import APIClient
+from verification.models import Verification
+
+from audit.actors import Actor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clip(
+    member, consented_subject, portrait_upload, audio_upload, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_create(
+            owner=member, subject=consented_subject, portrait=portrait_upload, audio=audio_upload,
+            size=256,
+        )  # fmt: skip
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    return job.clip
+
+
+def _reencode(src: str, dst: Path, *, crf: int = 23) -> Path:
+    with av.open(src) as source, av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=25, options={"crf": str(crf)})
+        first = True
+        for frame in source.decode(video=0):
+            if first:
+                stream.width, stream.height, stream.pix_fmt = frame.width, frame.height, "yuv420p"
+                first = False
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return dst
+
+
+def _unrelated_clip(dst: Path) -> Path:
+    from skimage import data
+
+    image = np.ascontiguousarray(data.chelsea()[:256, :256])
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 256, 256, "yuv420p"
+        for i in range(30):
+            frame = av.VideoFrame.from_ndarray(np.roll(image, i, axis=1), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 25)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return dst
+
+
+def _verify(client, path_or_bytes, name="copy.mp4"):
+    content = (
+        path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    )
+    return client.post(
+        "/api/verify/", {"file": SimpleUploadedFile(name, content)}, format="multipart"
+    )
+
+
+def test_every_verdict_on_real_files(clip, tmp_path, private_files):
+    from provenance.keys import create_local_chain
+    from provenance.manifest import ClaimInfo, SigningConfig, sign_media
+
+    api = APIClient()
+    stored_before = private_files()
+
+    intact = _verify(api, clip.video.path).json()
+    assert intact["verdict"] == "made_here_intact"
+    assert intact["findings"]["record"]["content_id"] == clip.content_id
+    assert intact["findings"]["record"]["status"] == "private"
+    assert intact["findings"]["credentials"]["ai_generated"] is True
+    assert intact["findings"]["watermark"]["content_id"] == clip.content_id
+
+    stripped_path = _reencode(clip.video.path, tmp_path / "reencoded.mp4")
+    stripped = _verify(api, stripped_path).json()
+    assert stripped["verdict"] == "made_here_stripped", stripped["findings"]
+    assert stripped["findings"]["credentials"]["present"] is False
+    assert stripped["findings"]["record"]["content_id"] == clip.content_id
+
+    tampered = bytearray(Path(clip.video.path).read_bytes())
+    for offset in range(len(tampered) * 6 // 10, len(tampered) * 6 // 10 + 64):
+        tampered[offset] ^= 0xFF
+    altered = _verify(api, bytes(tampered)).json()
+    assert altered["verdict"] == "altered", altered["findings"]
+    assert any("mismatch" in code for code in altered["findings"]["credentials"]["failure_codes"])
+
+    other = create_local_chain(tmp_path / "other", organization="Someone Else Ltd")
+    resigned_path = tmp_path / "resigned.mp4"
+    sign_media(
+        stripped_path,
+        resigned_path,
+        claim=ClaimInfo(generator_name="<script>alert('x')</script>", generator_version="1"),
+        signing=SigningConfig.from_local_chain(other),
+    )
+    resigned = _verify(api, resigned_path).json()
+    assert resigned["verdict"] == "signed_by_other"
+    assert resigned["findings"]["credentials"]["trusted"] is False
+    page = APIClient().get(resigned["permalink"])
+    assert b"<script>alert" not in page.content
+    assert b"&lt;script&gt;alert" in page.content
+
+    unrelated = _verify(api, _unrelated_clip(tmp_path / "cat.mp4")).json()
+    assert unrelated["verdict"] == "no_sign"
+    assert unrelated["findings"]["record"] is None
+    assert "does not prove" in unrelated["findings"]["explanation"]
+
+    poster = _verify(api, clip.poster.path, name="poster.png").json()
+    assert poster["verdict"] == "made_here_intact"
+    assert poster["media_type"] == "image/png"
+
+    assert private_files() == stored_before, "verified files are never kept"
+    assert Verification.objects.count() == 6
+
+
+def test_taken_down_and_revoked_clips_say_so(clip, member):
+    api = APIClient()
+    services.clip_publish(clip=clip, user=member)
+    assert _verify(api, clip.video.path).json()["findings"]["record"]["status"] == "published"
+    services.clip_take_down(clip=clip, actor=Actor.system("moderator"), reason="impersonation")
+    result = _verify(api, clip.video.path).json()
+    assert result["findings"]["record"]["status"] == "taken_down"
+    page = api.get(result["permalink"])
+    assert b"Our moderators took it down." in page.content
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "words"),
+    [
+        (b"", 400, "empty"),
+        (b"just text, not media", 415, "MP4 videos and JPEG or PNG"),
+        (b"GIF89a\x01\x00\x01\x00", 415, "MP4"),
+        (b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500, 400, "could not be read"),
+        (b"\xff\xd8\xff\xe0" + b"broken jpeg", 400, "could not be read"),
+    ],
+)
+def test_garbage_is_refused_with_a_clear_message(content, status, words, private_files):
+    response = _verify(APIClient(), content, name="x.mp4")
+    assert response.status_code == status
+    assert words in response.json()["error"]["message"]
+    assert Verification.objects.count() == 0 and private_files() == []
+
+
+def test_size_limit(settings):
+    settings.VERIFY_MAX_BYTES = 1000
+    response = _verify(APIClient(), b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 5000)
+    assert (
+        response.status_code == 413 and "verification limit" in response.json()["error"]["message"]
+    )
+
+
+def test_page_flow_and_permalink(clip, client, settings):
+    response = client.post(
+        reverse("verify"), {"file": SimpleUploadedFile("c.mp4", Path(clip.video.path).read_bytes())}
+    )
+    assert response.status_code == 302
+    result = client.get(response.url)
+    assert b"Made here, with its Content Credentials intact." in result.content
+    assert b"Report misuse" in result.content
+    refused = client.post(reverse("verify"), {"file": SimpleUploadedFile("x.txt", b"hello")})
+    assert refused.status_code == 415 and b"MP4 videos" in refused.content
+    settings.VERIFY_RATE_PER_MINUTE = 0
+    throttled = client.post(reverse("verify"), {"file": SimpleUploadedFile("x.txt", b"hello")})
+    assert throttled.status_code == 429
+
+
+def test_soft_binding_resolution_api(clip, client):
+    from provenance.watermark import ALG
+
+    value = base64.b64encode(bytes.fromhex(clip.content_id)).decode()
+    found = client.get("/matches/byBinding", {"alg": ALG, "value": value})
+    assert found.status_code == 200
+    assert found.json() == {
+        "matches": [{"manifestId": clip.manifest_label, "similarityScore": 100}]
+    }
+    posted = client.post(
+        "/matches/byBinding", {"alg": ALG, "value": value}, content_type="application/json"
+    )
+    assert posted.json() == found.json()
+    none = client.get("/matches/byBinding", {"alg": ALG, "value": base64.b64encode(b"\0" * 8)})
+    assert none.json() == {"matches": []}
+    for params in ({"alg": ALG}, {"alg": "x.y", "value": value}, {"alg": ALG, "value": "!!"}):
+        assert client.get("/matches/byBinding", params).status_code == 400
+
+    manifest = client.get(f"/manifests/{clip.manifest_label}")
+    assert manifest.status_code == 200 and manifest["Content-Type"] == "application/c2pa"
+    assert manifest.content == clip.manifest_store.read()
+    assert clip.manifest_label.encode() in manifest.content
+    assert client.get("/manifests/urn:c2pa:unknown").status_code == 404
+
+    algorithms = client.get("/services/supportedAlgorithms").json()
+    assert algorithms["watermarks"] == [{"alg": ALG}]
+
+    by_content = client.post(
+        "/matches/byContent", Path(clip.video.path).read_bytes(), content_type="video/mp4"
+    )
+    assert by_content.json()["matches"][0]["manifestId"] == clip.manifest_label
+
+
+def test_public_clip_status_api(clip):
+    status = APIClient().get(f"/api/clips/{clip.content_id}/").json()
+    assert status["status"] == "private" and "manifest" not in status
+    assert APIClient().get("/api/clips/0000000000000000/").status_code == 404
+
+
+def test_clip_status_labels_cover_every_state():
+    from verification.verdicts import RECORD_STATUS_WORDS
+
+    assert set(RECORD_STATUS_WORDS) == set(Clip.Status.values)
