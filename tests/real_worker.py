@@ -26,8 +26,12 @@ def test_database_url() -> str:
 class RealWorker:
     """``celery worker`` in its own process, solo pool (a SIGKILL kills the running task)."""
 
-    def __init__(self, queue: str, log_path: Path, *, beat: bool = False, **env: str) -> None:
-        self.queue, self.log_path, self.beat = queue, log_path, beat
+    def __init__(
+        self, queue: str, log_path: Path, *, beat: bool = False, pace: float = 0.0, **env: str
+    ) -> None:
+        """``pace``: seconds to pause after each generated chunk (tests/paced_worker.py), so
+        that a test can revoke or kill mid-generation on a machine of any speed."""
+        self.queue, self.log_path, self.beat, self.pace = queue, log_path, beat, pace
         self.env = {
             **os.environ,
             "PYTHONPATH": str(ROOT / "platform"),
@@ -35,12 +39,14 @@ class RealWorker:
             "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
             "PROVENANCE_KEYS_DIR": str(settings.PROVENANCE_KEYS_DIR),
             "JOBS_QUEUE": settings.JOBS_QUEUE,
+            "LIKENESS_TEST_GENERATE_PAUSE": str(pace),
             **env,
         }
         self.process: subprocess.Popen | None = None
 
     def start(self) -> RealWorker:
-        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queue]
+        entry = "tests.paced_worker" if self.pace else "celery"
+        args = [sys.executable, "-m", entry, "-A", "config", "worker", "-Q", self.queue]
         args += ["--pool", "solo", "--without-mingle", "--without-gossip", "--loglevel", "INFO"]
         if self.beat:
             args += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]

@@ -96,7 +96,9 @@ def test_member_to_moderator_in_a_real_browser(
     (tmp_path / "grandma.jpg").write_bytes(astronaut_jpeg)
     (tmp_path / "hello.wav").write_bytes(speech_wav_bytes)
 
-    with RealWorker(settings.JOBS_QUEUE, tmp_path / "worker.log") as worker:
+    # Paced (a pause after each generated chunk) so "Running" is on screen for a poll or more,
+    # however fast this machine generates a short clip.
+    with RealWorker(settings.JOBS_QUEUE, tmp_path / "worker.log", pace=2.0) as worker:
         member = browser.new_context(viewport={"width": 1100, "height": 900})
         page = member.new_page()
         page.set_default_timeout(30_000)

@@ -26,6 +26,11 @@ pytestmark = [
 ]
 
 
+# Seconds the worker pauses after each generated chunk where a test must act mid-generation:
+# without it, a fast machine finishes a short clip between two polls.
+PACE = 2.0
+
+
 @pytest.fixture
 def queue(settings):
     settings.JOBS_QUEUE = f"gpu-test-{uuid.uuid4().hex[:8]}"
@@ -74,7 +79,7 @@ def test_end_to_end_and_a_duplicate_delivery_make_one_clip(
 def test_revocation_while_the_job_runs_cancels_it(
     member, consented_subject, portrait_upload, audio_upload, queue, tmp_path
 ):
-    with RealWorker(queue, tmp_path / "worker.log") as worker:
+    with RealWorker(queue, tmp_path / "worker.log", pace=PACE) as worker:
         job = _start(member, consented_subject, portrait_upload, audio_upload)
         wait_for(lambda: _generating(job), timeout=240, worker=worker, what="generation")
         consent = ConsentRecord.objects.get(subject=consented_subject)
@@ -102,7 +107,7 @@ def test_sigkill_mid_job_then_restart_completes_exactly_once(
         "CELERY_DEFAULT_QUEUE": f"{queue}-default",
     }
     queues = f"{queue},{queue}-default"
-    first = RealWorker(queues, tmp_path / "first.log", **quick).start()
+    first = RealWorker(queues, tmp_path / "first.log", pace=PACE, **quick).start()
     try:
         job = _start(member, consented_subject, portrait_upload, audio_upload)
         wait_for(lambda: _generating(job), timeout=240, worker=first, what="generation")
