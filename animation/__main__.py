@@ -7,6 +7,7 @@ import json
 import sys
 
 from .errors import AnimationInputError
+from .motion import DEFAULT_PREDICTOR, PREDICTORS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None, help="torch device (default: cuda if present)")
     parser.add_argument("--driving", help="driving video whose face motion is transferred")
     parser.add_argument("--idle", type=float, metavar="SECONDS", help="idle clip of this length")
+    parser.add_argument(
+        "--predictor",
+        choices=PREDICTORS,
+        default=DEFAULT_PREDICTOR,
+        help="audio-to-mouth predictor (default: %(default)s, the trained model)",
+    )
     parser.add_argument("--face-index", type=int, help="face to animate, 0 = leftmost")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
@@ -39,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         result = animate(
             args.portrait, args.audio, args.output, seed=args.seed, size=args.size,
             fps=args.fps, device=args.device, driving=args.driving, idle_seconds=args.idle,
-            face_index=args.face_index, progress=progress,
+            face_index=args.face_index, predictor=args.predictor, progress=progress,
         )  # fmt: skip
     except AnimationInputError as exc:
         if not args.quiet:

@@ -131,8 +131,8 @@ def animate(
     longest side `size` (<= 1024, never upscaled). Raises AnimationInputError subclasses for
     inputs a person can fix. `frame_hook(frames, start_index)` may transform every chunk of
     (N, H, W, 3) uint8 RGB frames before encoding (e.g. a watermark) and must return an
-    array of the same shape. `predictor` turns audio into mouth motion: None or "signal" (the
-    signal-based predictor), "learned" (the shipped learned model) or an AudioToMotion.
+    array of the same shape. `predictor` turns audio into mouth motion: None or "learned" (the
+    shipped learned model, the default), "signal" (the signal-based one) or an AudioToMotion.
     """
     if fps <= 0 or fps > 60:
         raise ValueError(f"fps must be in (0, 60], not {fps}")

@@ -22,7 +22,7 @@ from .motion import JAW_OPEN, LIP_CLOSURE, LIP_ROUND, LIP_WIDTH
 
 @dataclass(frozen=True)
 class RigConfig:
-    jaw_open_iod: float = 0.22  # lower-lip drop at jaw_open = 1, in IOD
+    jaw_open_iod: float = 0.28  # lower-lip drop at jaw_open = 1, in IOD
     upper_lip_lift: float = 0.10  # upper lip rises by this share of the jaw drop
     lip_spread: float = 0.12  # mouth widens by this fraction at lip_width = 1
     lip_round_narrow: float = 0.18  # mouth narrows by this fraction at lip_round = 1

@@ -8,9 +8,9 @@ MODEL_VERSIONS: dict[str, str] = {
     "animation": __version__,
     "landmarks": "mediapipe-0.10.21/face_detection_full_range+face_mesh_refined(478)",
     "audio_features": "logmel-16k-80-v1",
-    "audio_to_motion": "signal-1",  # default; a clip made with "learned" records learned-mouth_v1
+    "audio_to_motion": "learned-mouth_v1",  # the default; "signal" records signal-1
     "behaviour": "stochastic-behaviour-1",
-    "rig": "mesh-rig-1",
+    "rig": "mesh-rig-2",
     "generator": "geometric-tps-warp+eyelids+procedural-mouth-1",
 }
 

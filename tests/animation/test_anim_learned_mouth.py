@@ -205,8 +205,9 @@ def test_learned_predictor_plugs_in_and_follows_speech(espeak, silence_wav):
     predictor = resolve_predictor("learned")
     assert isinstance(predictor, LearnedMouthPredictor) and isinstance(predictor, AudioToMotion)
     assert predictor.version == "mouth_v1" and resolve_predictor("learned") is predictor
-    assert isinstance(resolve_predictor(None), SignalMouthPredictor)
-    assert MODEL_VERSIONS["audio_to_motion"] == "signal-1"
+    assert resolve_predictor(None) is predictor  # the pipeline's default
+    assert isinstance(resolve_predictor("signal"), SignalMouthPredictor)
+    assert MODEL_VERSIONS["audio_to_motion"] == "learned-mouth_v1"
     with pytest.raises(ValueError, match="Unknown mouth predictor"):
         resolve_predictor("magic")
     features = compute_features(decode_audio(espeak("Bob may open the big blue box.")), 25.0)
@@ -259,11 +260,14 @@ def test_learned_beats_signal_on_fresh_heldout_speech(synthesizer, tmp_path):
     assert abs(learned["av_offset_frames"]) <= 1
 
 
-def test_pipeline_runs_the_learned_predictor_on_request(portraits, short_speech, tmp_path):
+def test_pipeline_uses_the_learned_predictor_by_default(portraits, short_speech, tmp_path):
     from animation import animate
 
-    result = animate(portraits["color"], short_speech, tmp_path / "learned.mp4", size=256,
-                     predictor="learned")  # fmt: skip
+    result = animate(portraits["color"], short_speech, tmp_path / "learned.mp4", size=256)
     assert result.model_versions["audio_to_motion"] == "learned-mouth_v1"
     jaw = result.motion.mouth[:, JAW_OPEN]
     assert jaw.max() > 0.4 and jaw[0] == 0.0  # speaks, and opens on the still portrait
+    other = animate(portraits["color"], short_speech, tmp_path / "signal.mp4", size=256,
+                    predictor="signal")  # fmt: skip
+    assert other.model_versions["audio_to_motion"] == "signal-1"
+    assert not np.allclose(other.motion.mouth, result.motion.mouth)
