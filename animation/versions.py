@@ -11,7 +11,7 @@ MODEL_VERSIONS: dict[str, str] = {
     "audio_to_motion": "learned-mouth_v1",  # the default; "signal" records signal-1
     "behaviour": "stochastic-behaviour-1",
     "rig": "mesh-rig-2",
-    "generator": "geometric-tps-warp+eyelids+procedural-mouth-1",
+    "generator": "geometric-tps-warp+eyelids-2+procedural-mouth-1",
 }
 
 

@@ -145,13 +145,33 @@ def test_silence_keeps_the_mouth_still(portraits, silence_wav, tmp_path):
 
 
 def test_idle_mode_blinks_and_smiles(portraits, tmp_path, video_decoder):
-    result = animate(portraits["sepia"], None, tmp_path / "idle.mp4", size=256, idle_seconds=6,
-                     seed=2)  # fmt: skip
+    frames, hook = _capture()
+    result = animate(portraits["sepia"], None, tmp_path / "idle.mp4", size=512, idle_seconds=6,
+                     seed=2, frame_hook=hook)  # fmt: skip
     assert result.mode == "idle" and result.frame_count == 150
     assert result.motion.blink.max() > 0.9 and result.motion.smile.max() > 0.2
     assert np.abs(result.motion.gaze).max() > 0.3
     _, _, n_audio, _ = video_decoder(result.output_path)
     assert n_audio == 1  # a silent track keeps every clip's streams the same
+    # The detector sees the lids shut at the deepest blink, and the brows stay where they were.
+    frames = np.concatenate(frames)
+    shut = int(np.argmax(result.motion.blink))
+    with FaceLandmarker() as finder:
+        seen = {i: finder.find(frames[i]).points[:, :2] for i in (0, shut)}
+    iod = np.linalg.norm(seen[0][topo.LEFT_IRIS_CENTER] - seen[0][topo.RIGHT_IRIS_CENTER])
+
+    eyes = (
+        (topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER),
+        (topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER),
+    )
+
+    def opening(points):
+        return np.mean([points[lower[4], 1] - points[upper[4], 1] for upper, lower in eyes])
+
+    assert abs(opening(seen[shut])) < 0.5 * abs(opening(seen[0]))
+    brows = list(topo.RIGHT_EYEBROW + topo.LEFT_EYEBROW)
+    brow_error = np.linalg.norm(seen[shut][brows] - result.target_landmarks[shut][brows], axis=1)
+    assert brow_error.mean() < 0.05 * iod
 
 
 def test_driving_video_transfers_the_mouth(spoken, portraits, tmp_path):
