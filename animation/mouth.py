@@ -76,16 +76,19 @@ def estimate_palette(image: np.ndarray, points: np.ndarray) -> MouthPalette:
     else:
         exposure = np.clip(np.percentile(luma, 90) / 200.0, 0.6, 1.15)
         teeth = np.array([236.0, 228.0, 210.0]) * exposure
-    cavity = lip * np.array([0.42, 0.22, 0.22]) + 10.0
-    tongue = lip * np.array([0.88, 0.62, 0.62]) + np.array([12.0, 0.0, 0.0])
+    # A dark, lip-tinted cavity and a tongue in its shade (lit tongues read as lip tissue).
+    cavity = lip * np.array([0.25, 0.13, 0.13]) + 6.0
+    tongue = lip * np.array([0.62, 0.43, 0.43]) + np.array([8.0, 0.0, 0.0])
     shadow = lip * 0.45
     colours = np.stack([cavity, tongue, teeth, shadow])
     # Monochrome photographs (grayscale, sepia): every colour is a function of brightness.
-    # Regress each channel on luma over the face; if that explains the colours, map ours too.
-    design = np.stack([luma, np.ones_like(luma)], 1)
-    coef, residual, *_ = np.linalg.lstsq(design, face, rcond=None)
-    spread = face.std(0).sum() + 1e-6
-    unexplained = np.sqrt(np.mean((face - design @ coef) ** 2, 0)).sum() / spread
+    # Regress each channel on luma over the whole picture (a face alone is nearly one hue even
+    # in colour, so it cannot tell); if that explains the colours, map ours through it too.
+    every = img.reshape(-1, 3)[:: max(1, (h * w) // 20_000)]
+    design = np.stack([_luma(every), np.ones(len(every))], 1)
+    coef, *_ = np.linalg.lstsq(design, every, rcond=None)
+    spread = every.std(0).sum() + 1e-6
+    unexplained = np.sqrt(np.mean((every - design @ coef) ** 2, 0)).sum() / spread
     if unexplained < 0.12:
         mapped = np.stack([_luma(colours), np.ones(len(colours))], 1) @ coef
         colours = mapped
