@@ -112,3 +112,21 @@ def test_topology_matches_mediapipe():
     assert set(topo.RIGHT_IRIS[1:]) == points(c.FACEMESH_RIGHT_IRIS)
     assert set(topo.LEFT_IRIS[1:]) == points(c.FACEMESH_LEFT_IRIS)
     assert set(topo.NOSE) == points(c.FACEMESH_NOSE)
+
+
+@pytest.mark.parametrize("variant", ["color", "gray", "sepia"])
+def test_mouth_palette_follows_the_photograph(landmarker, portraits, variant):
+    """Colour portraits get a lip-tinted cavity and tongue; monochrome ones stay monochrome."""
+    from animation.mouth import estimate_palette
+    from animation.portrait import load_portrait
+
+    image = load_portrait(portraits[variant])
+    palette = estimate_palette(image, landmarker.find(image).points)
+    cavity, tongue, teeth = map(np.array, (palette.cavity, palette.tongue, palette.teeth))
+    assert cavity.mean() < 0.35 * teeth.mean() and cavity.mean() < tongue.mean()
+    if variant == "color":
+        assert cavity[0] > 1.5 * cavity[1] and tongue[0] > 1.3 * tongue[1]  # red, not skin-brown
+    elif variant == "gray":
+        assert np.ptp(cavity) < 1 and np.ptp(tongue) < 1
+    else:  # sepia: warm, but only as warm as the print's own tone
+        assert cavity[0] >= cavity[1] >= cavity[2] and tongue[0] < 1.3 * tongue[1]
