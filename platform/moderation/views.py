@@ -282,25 +282,40 @@ def _audit_csv(events: Iterable[AuditEvent], filename: str) -> StreamingHttpResp
     return response
 
 
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def csv_cell(value) -> str:
+    """A value made safe to open in a spreadsheet, reversibly: one apostrophe goes before any
+    cell that starts like a formula (or with an apostrophe), so removing one leading apostrophe
+    from every cell that has one gives back exactly what was hashed."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def _csv_rows(events) -> Iterator[str]:
-    # Values exactly as hashed (ISO time with microseconds, canonical JSON details), so
-    # anyone holding the file can recompute every hash in it.
+    # Values exactly as hashed (ISO time with microseconds, canonical JSON details), behind
+    # csv_cell's reversible guard, so anyone holding the file can recompute every hash in it.
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for event in events.iterator(chunk_size=1000):
         yield writer.writerow(
-            [
-                event.seq,
-                event.created_at.isoformat(timespec="microseconds"),
-                event.actor_type,
-                event.actor_id,
-                event.actor_label,
-                event.action,
-                event.object_type,
-                event.object_id,
-                event.subject_id,
-                canonical_json(event.details),
-                event.prev_hash,
-                event.hash,
-            ]
+            map(
+                csv_cell,
+                [
+                    event.seq,
+                    event.created_at.isoformat(timespec="microseconds"),
+                    event.actor_type,
+                    event.actor_id,
+                    event.actor_label,
+                    event.action,
+                    event.object_type,
+                    event.object_id,
+                    event.subject_id,
+                    canonical_json(event.details),
+                    event.prev_hash,
+                    event.hash,
+                ],
+            )
         )

