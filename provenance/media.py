@@ -53,13 +53,36 @@ def _video_stream(container: av.container.InputContainer) -> av.video.stream.Vid
     return stream
 
 
+def _decoded_frames(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> Iterator[av.VideoFrame]:
+    """The frames that decode, as a player would show them: a damaged packet is skipped (the
+    decoder resynchronises at the next one) and a damaged tail ends the video, so a copy with
+    a few flipped bytes still yields its pictures. Only a video with no decodable frame at
+    all is refused."""
+    decoded = 0
+    try:
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                continue
+            for frame in frames:
+                decoded += 1
+                yield frame
+    except av.error.InvalidDataError:
+        pass  # the container itself is damaged from here on: keep what came before
+    if decoded == 0:
+        raise MediaError("the video has no frame that can be decoded")
+
+
 def iter_video_luma(
     path: str | os.PathLike[str], *, max_frames: int = MAX_FRAMES, step: int = 1
 ) -> Iterator[np.ndarray]:
     """Yield the luma plane (H, W) uint8 of every ``step``-th frame."""
     with _open(path) as container:
         stream = _video_stream(container)
-        for i, frame in enumerate(container.decode(stream)):
+        for i, frame in enumerate(_decoded_frames(container, stream)):
             if i >= max_frames:
                 break
             if i % step == 0:
@@ -71,12 +94,10 @@ def read_video_rgb(path: str | os.PathLike[str], *, max_frames: int = MAX_FRAMES
     frames = []
     with _open(path) as container:
         stream = _video_stream(container)
-        for i, frame in enumerate(container.decode(stream)):
+        for i, frame in enumerate(_decoded_frames(container, stream)):
             if i >= max_frames:
                 break
             frames.append(frame.to_ndarray(format="rgb24"))
-    if not frames:
-        raise MediaError("video has no frames")
     return np.stack(frames)
 
 

@@ -30,6 +30,25 @@ def test_fingerprint_survives_reencode_and_scale_not_unrelated(tmp_path):
     assert fp.Fingerprint.from_hex(a.to_hex()).bits.tolist() == a.bits.tolist()
 
 
+def test_damaged_video_decodes_what_it_can_and_garbage_is_refused(tmp_path):
+    import pytest
+
+    frames = bench.synth_clip(data.astronaut(), 25, seed=3)
+    src = media.encode_video(frames, tmp_path / "a.mp4", crf=23)
+    raw = bytearray(src.read_bytes())
+    for share in (0.3, 0.5, 0.7, 0.9):  # flipped bytes inside the media data
+        start = int(len(raw) * share)
+        raw[start : start + 48] = bytes(b ^ 0xFF for b in raw[start : start + 48])
+        copy = tmp_path / f"damaged{share}.mp4"
+        copy.write_bytes(bytes(raw))
+        decoded = media.read_video_rgb(copy)
+        assert 0 < len(decoded) <= len(frames) and decoded.shape[1:] == frames.shape[1:]
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(src.read_bytes()[:2000] + bytes(range(256)) * 64)
+    with pytest.raises(media.MediaError):
+        media.read_video_rgb(garbage)
+
+
 def test_image_fingerprint(tmp_path):
     from PIL import Image
 
