@@ -160,6 +160,7 @@ class EyelidLayer(nn.Module):
         x1 = int(min(w, float(src_xy[..., 0].max()) - ox + m + 2))
         y0 = int(max(0, float(src_xy[..., 1].min()) - oy - m))
         y1 = int(min(h, float(src_xy[..., 1].max()) - oy + m + 2))
+        x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)  # never empty (samples clamp to the border)
         crop = _box_blur(head[:, :, y0:y1, x0:x1], self.blur)
         grid = torch.empty_like(src_xy)
         grid[..., 0] = (src_xy[..., 0] - ox - x0) * (2.0 / max(x1 - x0 - 1, 1)) - 1.0
