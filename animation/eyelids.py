@@ -42,7 +42,7 @@ class EyelidLayer(nn.Module):
         self.iod = float(np.linalg.norm(pts[topo.LEFT_IRIS_CENTER, :2]
                                         - pts[topo.RIGHT_IRIS_CENTER, :2]))  # fmt: skip
         self.reach = lid_reach_iod * self.iod  # px of lid skin above the lash line that stretches
-        self.lash = lash_iod * self.iod  # px: the lash line, moved down unstretched
+        self.lash = min(lash_iod * self.iod, 0.5 * self.reach)  # px: moved down unstretched
         self.blur = max(1, int(round(crease_blur_iod * self.iod / 2))) * 2 + 1  # odd box, px
         src = torch.tensor(pts[:, :2], dtype=torch.float32)
         self.register_buffer("source", src)  # (478, 2)
@@ -105,7 +105,7 @@ class EyelidLayer(nn.Module):
             v_lid = _interp(u, tu, tv)  # where the target wants it
             v_low = torch.maximum(_interp(u, lu, lv), v_lid + 1e-3)
             v_top = v_open - self.reach
-            lash = min(self.lash, 0.5 * self.reach)
+            lash = self.lash
             # How far the lid has come down (px; negative when it lifts, as in surprise).
             drop = (v_lid - v_open).clamp_min(-0.5 * (self.reach - lash))
             skin = (v >= v_top) & (v < v_lid - lash)  # stretched lid skin

@@ -122,7 +122,8 @@ def resolve_predictor(predictor: AudioToMotion | str | None = None) -> AudioToMo
     if predictor is None or isinstance(predictor, str):
         name = predictor or DEFAULT_PREDICTOR
         if name not in PREDICTORS:
-            raise ValueError(f"Unknown mouth predictor {name!r} (use 'learned' or 'signal').")
+            choices = " or ".join(repr(p) for p in PREDICTORS)
+            raise ValueError(f"Unknown mouth predictor {name!r} (use {choices}).")
         if name not in _SHARED:
             if name == "learned":
                 from .mouth_model import LearnedMouthPredictor  # lazy: weights load on first use

@@ -356,8 +356,8 @@ class Watermarker:
         return frames.to(torch.int16).add_(steps).clamp_(0, 255).to(torch.uint8)
 
 
-_LUMA = torch.tensor([0.299, 0.587, 0.114])
-# The same weights in 1/65536ths (they sum to 65536): exact integer arithmetic on uint8 frames.
+# BT.601 luma weights (0.299, 0.587, 0.114, as in _luma) in 1/65536ths (they sum to 65536):
+# exact integer arithmetic on uint8 frames.
 _LUMA_FIXED = (19595, 38470, 7471)
 
 
