@@ -24,6 +24,7 @@ __all__ = [
     "fingerprint_distance",
     "fingerprint_image",
     "fingerprint_luma",
+    "fingerprint_video",
 ]
 
 SEGMENTS = 8
@@ -70,14 +71,54 @@ def fingerprint_image(rgb: np.ndarray) -> Fingerprint:
     return Fingerprint(_hash_plane(luma)[None])
 
 
-def fingerprint(path: str | os.PathLike[str]) -> Fingerprint:
-    """Fingerprint of a video (MP4 etc.) or an image file (PNG/JPEG)."""
-    from provenance.media import iter_video_luma, load_image_rgb
+def fingerprint(path: str | os.PathLike[str], *, mime: str | None = None) -> Fingerprint:
+    """Fingerprint of a video (MP4 etc.) or an image file (PNG/JPEG); ``mime`` overrides the
+    file name's suffix (a path such as ``/proc/self/fd/3`` has none)."""
+    from provenance.media import load_image_rgb
 
-    if str(path).lower().endswith((".png", ".jpg", ".jpeg")):
+    if mime is not None:
+        is_image = mime.startswith("image/")
+    else:
+        is_image = str(path).lower().endswith((".png", ".jpg", ".jpeg"))
+    if is_image:
         return fingerprint_image(load_image_rgb(path))
-    planes = [p[::2, ::2].astype(np.float32) for p in iter_video_luma(path)]
-    return fingerprint_luma(planes)
+    return fingerprint_video(path)
+
+
+def fingerprint_video(path: str | os.PathLike[str]) -> Fingerprint:
+    """The same bits as ``fingerprint_luma`` over every decoded frame's half-size luma, in
+    memory that stays flat whatever the frame count: the frames are counted first (demuxing
+    only), then each stretch's mean is a running float32 sum of its frames, added in the same
+    order as ``np.mean`` adds them, so the result is bit for bit the same. If fewer frames
+    decode than were counted (damaged packets), the last stretches are shorter or dropped;
+    frames beyond the count join the last stretch."""
+    from provenance.media import MAX_FRAMES, count_video_frames, iter_video_luma
+
+    expected = min(count_video_frames(path), MAX_FRAMES)
+    segs = max(1, min(SEGMENTS, expected))
+    edges = np.linspace(0, max(expected, 1), segs + 1).round().astype(int)
+    rows: list[np.ndarray] = []
+    total: np.ndarray | None = None
+    count = 0
+    segment = 0
+    for i, luma in enumerate(iter_video_luma(path, max_frames=MAX_FRAMES)):
+        while segment < segs - 1 and i >= edges[segment + 1]:
+            if total is not None:
+                rows.append(_hash_plane(_mean_of_sum(total, count)))
+            total, count, segment = None, 0, segment + 1
+        plane = luma[::2, ::2].astype(np.float32)
+        total = plane if total is None else np.add(total, plane, out=total)
+        count += 1
+    if total is not None:
+        rows.append(_hash_plane(_mean_of_sum(total, count)))
+    if not rows:
+        raise ValueError("no frames to fingerprint")
+    return Fingerprint(np.stack(rows))
+
+
+def _mean_of_sum(total: np.ndarray, count: int) -> np.ndarray:
+    # np.mean divides its float32 sum by an intp count in place; do exactly that.
+    return np.true_divide(total, np.intp(count), out=total, casting="unsafe")
 
 
 def fingerprint_distance(a: Fingerprint, b: Fingerprint) -> float:

@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -333,6 +333,13 @@ class ManifestResult:
     validation_state: str | None = None  # c2pa's own word, for the record
     error: str | None = None
     label: str | None = None  # the active manifest's identifier (urn:c2pa:…)
+    # The claim's signature validates (whoever signed it).
+    signature_valid: bool = False
+    # The claim's signature validates AND its certificate chains to our root alone: true for
+    # our intact files and for our files whose content changed after signing (status
+    # ``invalid``, a hash mismatch); false for any other signer, and for a signature that
+    # does not validate (our public certificate pasted onto a forged claim).
+    signed_by_us: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -348,7 +355,18 @@ class ManifestResult:
             "validation_state": self.validation_state,
             "error": self.error,
             "label": self.label,
+            "signature_valid": self.signature_valid,
+            "signed_by_us": self.signed_by_us,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ManifestResult:
+        """The inverse of :meth:`as_dict` (a result that crossed a process boundary as JSON)."""
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        values["status"] = ManifestStatus(values["status"])
+        for name in ("failure_codes", "ingredients", "claim_generator"):
+            values[name] = tuple(values.get(name) or ())
+        return cls(**values)
 
 
 def _read(path: Path, mime: str, anchors: str | None) -> dict[str, Any] | None:
@@ -366,6 +384,22 @@ def _read(path: Path, mime: str, anchors: str | None) -> dict[str, Any] | None:
         if "ManifestNotFound" in name or "ManifestNotFound" in text or "JumbfNotFound" in text:
             return None
         raise
+
+
+def _signature_checks(store: dict[str, Any]) -> tuple[bool, bool]:
+    """(the claim signature validates, and it does so with a certificate chaining to the
+    anchors the store was read with), from the active manifest's own validation codes."""
+    results = (store.get("validation_results") or {}).get("activeManifest") or {}
+    success = {f.get("code") for f in results.get("success") or [] if isinstance(f, dict)}
+    failure = {f.get("code") for f in results.get("failure") or [] if isinstance(f, dict)}
+    signer_failed = any(
+        str(code).startswith(("claimSignature.", "signingCredential.")) for code in failure
+    )
+    valid = "claimSignature.validated" in success and not any(
+        str(code).startswith("claimSignature.") for code in failure
+    )
+    ours = valid and "signingCredential.trusted" in success and not signer_failed
+    return valid, ours
 
 
 def _failures(store: dict[str, Any]) -> list[str]:
@@ -409,6 +443,9 @@ def read_manifest(
         consent=assertions.get(CONSENT_LABEL),
         label=store.get("active_manifest"),
     )
+    # Read with our root as the only anchor, so "trusted" here means "chains to our root".
+    signature_valid, signed_by_us = _signature_checks(store) if active else (False, False)
+    common.update(signature_valid=signature_valid, signed_by_us=signed_by_us)
     state = store.get("validation_state")
     failures = _failures(store)
     broken = [c for c in failures if c not in _TRUST_ONLY_CODES]

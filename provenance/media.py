@@ -16,6 +16,7 @@ from PIL import Image
 
 __all__ = [
     "MediaError",
+    "count_video_frames",
     "encode_video",
     "iter_video_luma",
     "load_image_rgb",
@@ -87,6 +88,20 @@ def iter_video_luma(
                 break
             if i % step == 0:
                 yield frame.to_ndarray(format="gray")
+
+
+def count_video_frames(path: str | os.PathLike[str]) -> int:
+    """Frames in the first video stream, counted from its packets without decoding."""
+    count = 0
+    with _open(path) as container:
+        stream = _video_stream(container)
+        try:
+            for packet in container.demux(stream):
+                if packet.size:
+                    count += 1
+        except av.error.InvalidDataError:
+            pass  # damaged from here on, as in decoding
+    return count
 
 
 def read_video_rgb(path: str | os.PathLike[str], *, max_frames: int = MAX_FRAMES) -> np.ndarray:

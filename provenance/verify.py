@@ -48,15 +48,30 @@ class VerifyResult:
             "binding_consistent": self.binding_consistent,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VerifyResult:
+        """The inverse of :meth:`as_dict` (a result that crossed a process boundary as JSON)."""
+        return cls(
+            path=Path(data["path"]),
+            mime=data["mime"],
+            sha256=data["sha256"],
+            manifest=ManifestResult.from_dict(data["manifest"]),
+            watermark=wm.WatermarkResult.from_dict(data["watermark"]),
+            fingerprint=Fingerprint.from_hex(data["fingerprint"]),
+            binding_consistent=data["binding_consistent"],
+        )
+
 
 def verify(
     path: str | os.PathLike[str],
     trust: TrustConfig,
     *,
     watermark_key: bytes = wm.DEFAULT_KEY,
+    mime: str | None = None,
 ) -> VerifyResult:
+    """``mime`` overrides the suffix of ``path`` (``/proc/self/fd/N`` in the sandbox has none)."""
     path = Path(path)
-    mime = mime_for_path(path)
+    mime = mime or mime_for_path(path)
     manifest = read_manifest(path, trust, mime=mime)
     if mime.startswith("image/"):
         from provenance.media import load_image_rgb
@@ -76,6 +91,6 @@ def verify(
         sha256=sha256_file(path),
         manifest=manifest,
         watermark=mark,
-        fingerprint=fingerprint(path),
+        fingerprint=fingerprint(path, mime=mime),
         binding_consistent=consistent,
     )

@@ -125,6 +125,22 @@ class WatermarkResult:
             "false_detection_bound": false_detection_bound(),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> WatermarkResult:
+        """The inverse of :meth:`as_dict` (the soft values are not carried)."""
+        payload = data["payload"]
+        return cls(
+            detected=bool(data["detected"]),
+            payload=None if payload is None else int(str(payload), 16),
+            confidence=float(data["confidence"]),
+            z_score=float(data["z_score"]),
+            crc_ok=bool(data["crc_ok"]),
+            bit_agreement=float(data["bit_agreement"]),
+            scale_ratio=float(data["scale_ratio"]),
+            frames_used=int(data["frames_used"]),
+            threshold=float(data["threshold"]),
+        )
+
 
 def false_detection_bound(z: float = Z_THRESHOLD) -> float:
     """Upper bound on P(detected) for an unmarked clip or image (see module doc)."""

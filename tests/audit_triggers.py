@@ -1,5 +1,9 @@
-"""Switch the audit table's append-only triggers off and on, as only tests (and an attacker
-with owner rights) would: tampering tests, and flushing the database between tests."""
+"""Switch the audit tables' append-only triggers off and on, as only tests (and an attacker
+with owner rights) would: tampering tests, and flushing the database between tests.
+
+Covers every migration that adds triggers: 0002 (events: UPDATE, DELETE) and 0003 (events:
+REPLACE; checkpoints: UPDATE, DELETE, REPLACE).
+"""
 
 from __future__ import annotations
 
@@ -8,25 +12,35 @@ from importlib import import_module
 
 from django.db import connection
 
-_MIGRATION = "audit.migrations.0002_append_only_triggers"
+_MIGRATIONS = (
+    "audit.migrations.0002_append_only_triggers",
+    "audit.migrations.0003_checkpoints_and_replace_guard",
+)
+_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
 
 
 def audit_triggers_enable() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+            for table in _TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
             return
-        for statement in import_module(_MIGRATION).SQLITE_UP:
-            cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+        for migration in _MIGRATIONS:
+            for statement in import_module(migration).SQLITE_UP:
+                cursor.execute(
+                    statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1)
+                )
 
 
 def audit_triggers_disable() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+            for table in _TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             return
-        for statement in import_module(_MIGRATION).SQLITE_DOWN:
-            cursor.execute(statement)
+        for migration in _MIGRATIONS:
+            for statement in import_module(migration).SQLITE_DOWN:
+                cursor.execute(statement)
 
 
 @contextmanager

@@ -11,8 +11,8 @@ class OrganisationForm(forms.Form):
     name = forms.CharField(max_length=200, label="Organisation name")
 
 
-class AddMemberForm(forms.Form):
-    email = forms.EmailField(label="Member's e-mail")
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address to invite")
 
 
 class ApiTokenForm(forms.Form):

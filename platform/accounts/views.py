@@ -1,4 +1,5 @@
-"""Pages: home, sign-up, dashboard and the organisation page (members and API tokens)."""
+"""Pages: home, sign-up, dashboard, the organisation page (members, invitations, API tokens)
+and the page behind an invitation link."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from config.errors import NotAllowed
+from config.errors import DomainError, NotAllowed
 from config.pages import run_form_service
 from consent.selectors import subjects_visible_to
 
 from . import selectors, services
-from .forms import AddMemberForm, ApiTokenForm, OrganisationForm, SignupForm
+from .forms import ApiTokenForm, InviteForm, OrganisationForm, SignupForm
 
 
 def home(request):
@@ -21,12 +23,20 @@ def home(request):
 
 
 def signup(request):
+    # An invitation link sends people here with ?next= so they come back to accept it.
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
     if request.method != "POST":
-        return render(request, "accounts/signup.html", {"form": SignupForm()})
+        return render(request, "accounts/signup.html", {"form": SignupForm(), "next": next_url})
 
     def create(data):
         user = services.member_signup(**data)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if next_url:
+            return redirect(next_url)
         messages.success(request, "Welcome! Start by adding the person in your portrait.")
         return redirect("dashboard")
 
@@ -34,7 +44,7 @@ def signup(request):
         request,
         form=SignupForm(request.POST),
         template="accounts/signup.html",
-        context={},
+        context={"next": next_url},
         service=create,
     )
 
@@ -53,10 +63,11 @@ def organisation(request):
 def _organisation_context(user) -> dict:
     return {
         "org_form": OrganisationForm(),
-        "member_form": AddMemberForm(),
+        "invite_form": InviteForm(),
         "token_form": ApiTokenForm(),
         "tokens": selectors.api_tokens_visible_to(user),
-        "members": user.organisation.members.all() if user.organisation else [],
+        "members": selectors.organisation_members(user=user),
+        "invitations": selectors.organisation_invitations_pending(user=user),
     }
 
 
@@ -72,17 +83,104 @@ def organisation_create(request):
 
 @login_required
 @require_POST
-def organisation_member_add(request):
-    def add(data):
+def organisation_invite(request):
+    def invite(data):
         if request.user.organisation is None:
             raise NotAllowed("Create an organisation first.")
-        member = services.organisation_add_member(
-            organisation=request.user.organisation, email=data["email"], added_by=request.user
+        invitation = services.organisation_invite(
+            organisation=request.user.organisation, email=data["email"], invited_by=request.user
         )
-        messages.success(request, f"{member.username} now belongs to your organisation.")
+        messages.success(
+            request,
+            f"Invitation sent to {invitation.email}. They join once they accept it.",
+        )
         return redirect("organisation")
 
-    return _organisation_form(request, "member_form", AddMemberForm(request.POST), add)
+    return _organisation_form(request, "invite_form", InviteForm(request.POST), invite)
+
+
+@login_required
+@require_POST
+def organisation_invitation_cancel(request, invitation_id):
+    invitation = get_object_or_404(
+        selectors.organisation_invitations_pending(user=request.user), pk=invitation_id
+    )
+    return _organisation_action(
+        request,
+        lambda: services.organisation_invitation_cancel(invitation=invitation, user=request.user),
+        f"Invitation to {invitation.email} cancelled.",
+    )
+
+
+@login_required
+@require_POST
+def organisation_leave(request):
+    return _organisation_action(
+        request,
+        lambda: services.organisation_leave(user=request.user),
+        "You have left the organisation.",
+    )
+
+
+@login_required
+@require_POST
+def organisation_member_remove(request, user_id):
+    member = get_object_or_404(selectors.organisation_members(user=request.user), pk=user_id)
+    return _organisation_action(
+        request,
+        lambda: services.organisation_member_remove(member=member, by=request.user),
+        f"{member.username} no longer belongs to the organisation.",
+    )
+
+
+@login_required
+@require_POST
+def organisation_owner_grant(request, user_id):
+    member = get_object_or_404(selectors.organisation_members(user=request.user), pk=user_id)
+    return _organisation_action(
+        request,
+        lambda: services.organisation_owner_grant(member=member, by=request.user),
+        f"{member.username} is now an owner.",
+    )
+
+
+def _organisation_action(request, act, done: str):
+    """Run a button's service; a refusal shows the organisation page with its 4xx status."""
+    try:
+        act()
+    except DomainError as exc:
+        request.user.refresh_from_db()
+        context = {**_organisation_context(request.user), "error": exc.message}
+        return render(request, "accounts/organisation.html", context, status=exc.status)
+    messages.success(request, done)
+    return redirect("organisation")
+
+
+def organisation_invitation(request, token):
+    """Public: GET shows who invites you where (nothing of the organisation's content); only a
+    POST answers, so mail scanners that follow links cannot accept or decline."""
+    context, status = {"token": token}, 200
+    try:
+        context["invitation"] = selectors.organisation_invitation_for_link(token=token)
+        if request.method == "POST":
+            answer = request.POST.get("answer")
+            if answer == "accept":
+                if not request.user.is_authenticated:
+                    raise NotAllowed("Log in (or sign up) with the invited address to accept.")
+                services.organisation_invitation_accept(token=token, user=request.user)
+                messages.success(request, f"Welcome to {context['invitation'].organisation}.")
+                return redirect("organisation")
+            if answer == "decline":
+                user = request.user if request.user.is_authenticated else None
+                context["invitation"] = services.organisation_invitation_decline(
+                    token=token, user=user
+                )
+                context["done"] = "declined"
+            else:
+                raise DomainError("Choose to accept or decline the invitation.")
+    except DomainError as exc:
+        context["error"], status = exc.message, exc.status
+    return render(request, "accounts/invitation.html", context, status=status)
 
 
 @login_required

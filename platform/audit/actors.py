@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Actor:
-    type: str  # user, grantor, system, public
+    type: str  # user, grantor, invitee, system, public
     id: str = ""
     label: str = ""
 
@@ -19,6 +19,11 @@ class Actor:
     def grantor(cls, consent_id) -> Actor:
         # The person holding a signed consent link; their name is not written here.
         return cls("grantor", str(consent_id), "holder of the consent link")
+
+    @classmethod
+    def invitee(cls, invitation_id) -> Actor:
+        # Whoever holds an organisation invitation link, when not logged in as its addressee.
+        return cls("invitee", str(invitation_id), "holder of the invitation link")
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:

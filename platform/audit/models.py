@@ -28,3 +28,27 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement that the chain had ``head_hash`` at ``seq`` at ``created_at``.
+
+    Published (see ``/audit/checkpoints.json``) so that anyone who keeps a copy can later
+    prove a rewrite or a cut tail, even one re-hashed consistently. Append-only like the chain.
+    Holds nothing personal: a position, a hash, a time, a signature and public certificates.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    head_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    algorithm = models.CharField(max_length=16)  # "ES256": ECDSA P-256, SHA-256, raw r||s
+    signature = models.CharField(max_length=200)  # base64
+    # PEM chain of the signing certificate (signer first), so anyone can check it against
+    # the trust root without asking us.
+    certificate_chain = models.TextField()
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq} {self.head_hash[:12]}…"

@@ -1,8 +1,14 @@
-"""Writing to the audit trail. Call ``audit_record`` inside the transaction of the change."""
+"""Writing to the audit trail. Call ``audit_record`` inside the transaction of the change.
+
+``audit_checkpoint_create`` (run on a schedule) signs the chain's head so copies of the
+published checkpoints can later prove a rewrite or a cut tail.
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,7 +17,14 @@ from django.utils import timezone
 
 from .actors import Actor
 from .chain import GENESIS_HASH, event_hash
-from .models import AuditEvent
+from .checkpoints import ALGORITHM, checkpoint_payload, checkpoint_sign
+from .models import AuditCheckpoint, AuditEvent
+from .selectors import audit_chain_extends, audit_chain_problem_from_genesis
+
+
+class ChainBroken(Exception):
+    """The chain no longer extends what was last signed: refuse to sign over tampering."""
+
 
 # Any constant works; it names the lock that serialises appends to the chain on PostgreSQL.
 _CHAIN_LOCK_KEY = 0x4C494B45  # "LIKE"
@@ -62,3 +75,44 @@ def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+def audit_checkpoint_create(*, now: datetime | None = None) -> AuditCheckpoint | None:
+    """Sign the current head (seq, hash, time) with the platform's signing key and store it.
+
+    Returns None when there is nothing new to sign. Before signing, checks that the events
+    since the last checkpoint still extend it, so a tampered chain is never blessed; raises
+    ``ChainBroken`` then.
+    """
+    from config.credentials import signing_config
+
+    with transaction.atomic():
+        _lock_chain()  # no event lands between reading the head and signing it
+        head = AuditEvent.objects.order_by("-seq").only("seq", "hash").first()
+        last = AuditCheckpoint.objects.order_by("-seq").first()
+        if head is None and last is None:
+            return None
+        if last is not None:
+            problem = audit_chain_extends(seq=last.seq, head_hash=last.head_hash)
+        else:
+            problem = audit_chain_problem_from_genesis()
+        if problem:
+            raise ChainBroken(problem)
+        if last is not None and last.seq == head.seq:
+            return None
+        config = signing_config()
+        created_at = now or timezone.now()
+        payload = checkpoint_payload(seq=head.seq, head_hash=head.hash, at=created_at)
+        signature = checkpoint_sign(
+            payload,
+            key_path=str(config.key_path) if config.key_path else None,
+            callback=config.callback,
+        )
+        return AuditCheckpoint.objects.create(
+            seq=head.seq,
+            head_hash=head.hash,
+            created_at=created_at,
+            algorithm=ALGORITHM,
+            signature=signature,
+            certificate_chain=Path(config.chain_path).read_text(),
+        )

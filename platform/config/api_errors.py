@@ -9,17 +9,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError
+from config.rate_limits import retry_phrase
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(int(retry_after))} if retry_after else None
+        return Response(
+            {"error": {"code": exc.code, "message": exc.message}},
+            status=exc.status,
+            headers=headers,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -35,6 +43,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             message, code = "Not found.", "not_found"
         elif isinstance(exc, PermissionDenied):
             message, code = "You do not have permission to do this.", "permission_denied"
+        elif isinstance(exc, exceptions.Throttled):
+            # DRF has set Retry-After from the throttle's wait; say the same in words.
+            when = retry_phrase(exc.wait) if exc.wait else "later"
+            message, code = (
+                f"Too many requests from your connection. Please try again {when}.",
+                "throttled",
+            )
         else:
             message = str(detail) if detail is not None else str(exc)
             code = getattr(detail, "code", None) or _code_for(response.status_code)
@@ -60,3 +75,11 @@ def _code_for(status_code: int) -> str:
         status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
         status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
     }.get(status_code, "error")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The site's 404 (``handler404``): JSON in the API's error shape under /api/, so a client
+    that asks for a path no route matches gets the same answer as for a missing object."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
+    return page_not_found(request, exception)

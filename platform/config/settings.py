@@ -82,10 +82,12 @@ INSTALLED_APPS = [
     "jobs",
     "verification",
     "moderation",
+    "config",  # shared plumbing; owns the rate-limit counters
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.content_security.ContentSecurityPolicyMiddleware",
     "config.request_limits.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,7 +129,11 @@ _SQLITE = {
     "OPTIONS": {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # recursive_triggers: INSERT OR REPLACE's implicit delete then fires DELETE triggers,
+        # so it cannot rewrite the append-only audit tables.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA recursive_triggers=ON;"
+        ),
     },
     "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
 }
@@ -145,6 +151,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ---------------------------------------------------------------- accounts and auth
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
+# How long an e-mailed invitation to join an organisation can be accepted.
+ORGANISATION_INVITATION_MAX_AGE = timedelta(
+    days=int(os.environ.get("ORGANISATION_INVITATION_DAYS", 7))
+)
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
@@ -207,12 +217,26 @@ UPLOAD_QUOTA_FILES = int(os.environ.get("UPLOAD_QUOTA_FILES", 500))
 UPLOAD_QUOTA_BYTES = int(os.environ.get("UPLOAD_QUOTA_BYTES", 5 * 1024 * 1024 * 1024))
 VERIFY_MAX_BYTES = int(os.environ.get("VERIFY_MAX_BYTES", 60 * 1024 * 1024))
 VERIFY_RATE_PER_MINUTE = int(os.environ.get("VERIFY_RATE_PER_MINUTE", 20))
+# Verification results (hashes and findings) are deleted this many days after they were made;
+# a permalink to a deleted one answers 410 Gone.
+VERIFICATION_RETENTION_DAYS = int(os.environ.get("VERIFICATION_RETENTION_DAYS", 30))
+# The shortest speech recording accepted (seconds).
+UPLOAD_AUDIO_MIN_SECONDS = float(os.environ.get("UPLOAD_AUDIO_MIN_SECONDS", 1.0))
 # Requests larger than the biggest allowed file are refused before they are read in full.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# ---------------------------------------------------------------- examining untrusted media
+# Every uploaded file (verification copies, portraits, recordings) is examined in a child
+# process with these hard limits (see config/examination.py); past them the upload is refused
+# with a 4xx ("took too long to examine", "too complex"). CPU counts the child's start-up
+# (~1.2 s with torch for verification); memory is the child's private data (RLIMIT_DATA).
+EXAMINE_CPU_SECONDS = float(os.environ.get("EXAMINE_CPU_SECONDS", 8))
+EXAMINE_MEMORY_BYTES = int(os.environ.get("EXAMINE_MEMORY_BYTES", 768 * 1024 * 1024))
+EXAMINE_WALL_SECONDS = float(os.environ.get("EXAMINE_WALL_SECONDS", 20))
 
 # ---------------------------------------------------------------- e-mail
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Likeness <no-reply@likeness.invalid>")
@@ -232,6 +256,37 @@ else:
 CONSENT_CONFIRM_LINK_MAX_AGE = timedelta(days=int(os.environ.get("CONSENT_CONFIRM_DAYS", 14)))
 CONSENT_MAX_DURATION = timedelta(days=int(os.environ.get("CONSENT_MAX_DAYS", 5 * 366)))
 
+# ---------------------------------------------------------------- clients and rate limits
+# How many reverse proxies of ours stand in front of the app. 0: X-Forwarded-For is the
+# client's own claim and is ignored; N: the N-th address from its right is the client.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+# One budget per client and action, shared by the page form and the API ("N/sec|min|hour|day").
+RATE_LIMITS = {
+    "consent_link": os.environ.get("THROTTLE_CONSENT_LINK", "30/min"),
+    "verify": os.environ.get("THROTTLE_VERIFY", f"{VERIFY_RATE_PER_MINUTE}/min"),
+    "report": os.environ.get("THROTTLE_REPORT", "10/hour"),
+}
+# Where the counts live; every web worker must see the same ones. "database": a counter table
+# updated atomically (the embedded default). "cache": Django's cache, i.e. Redis when
+# CACHE_URL/REDIS_URL is set (atomic INCR), which then becomes the default.
+_CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL", "")
+if _CACHE_URL:
+    if not _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL/REDIS_URL must be a redis:// URL")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "likeness",
+        }
+    }
+RATE_LIMIT_STORE = os.environ.get("RATE_LIMIT_STORE", "cache" if _CACHE_URL else "database")
+if RATE_LIMIT_STORE not in {"cache", "database"}:
+    raise ImproperlyConfigured("RATE_LIMIT_STORE must be 'cache' or 'database'")
+if RATE_LIMIT_STORE == "cache" and not _CACHE_URL:
+    # Django's default cache lives in each process: N workers would give N budgets.
+    raise ImproperlyConfigured("RATE_LIMIT_STORE=cache needs CACHE_URL or REDIS_URL")
+
 # ---------------------------------------------------------------- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -239,15 +294,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "consent_link": os.environ.get("THROTTLE_CONSENT_LINK", "30/min"),
-        "verify": os.environ.get("THROTTLE_VERIFY", "20/min"),
-        "report": os.environ.get("THROTTLE_REPORT", "10/hour"),
-    },
+    # Throttled API views use config.rate_limits.ClientRateThrottle, which reads RATE_LIMITS.
+    "DEFAULT_THROTTLE_RATES": RATE_LIMITS,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.BoundedLimitOffsetPagination",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Likeness API",
@@ -294,6 +347,11 @@ CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 600
 CELERY_TASK_ROUTES = {"jobs.animate": {"queue": "gpu"}}
 CELERY_BEAT_SCHEDULE = {
     "consent-expire-due": {"task": "consent.tasks.consent_expire_due", "schedule": 60.0},
+    "verification-purge-expired": {"task": "verification.purge_expired", "schedule": 3600.0},
+    "audit-checkpoint": {
+        "task": "audit.checkpoint",
+        "schedule": float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", 3600)),
+    },
     "jobs-requeue-stalled": {
         "task": "jobs.requeue_stalled",
         "schedule": float(os.environ.get("JOBS_SWEEP_SECONDS", 60)),
@@ -306,6 +364,9 @@ JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "gpu")
 # JOBS_STALE_AFTER_SECONDS is put back on the queue (its worker died).
 JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", 5))
 JOBS_STALE_AFTER_SECONDS = float(os.environ.get("JOBS_STALE_AFTER_SECONDS", 90))
+# Jobs queued or running at once, per member and per organisation; more are refused (429).
+JOBS_MAX_ACTIVE_PER_MEMBER = int(os.environ.get("JOBS_MAX_ACTIVE_PER_MEMBER", 3))
+JOBS_MAX_ACTIVE_PER_ORGANISATION = int(os.environ.get("JOBS_MAX_ACTIVE_PER_ORGANISATION", 10))
 # "cuda", "cpu" or empty: the worker picks CUDA when present, else the CPU.
 ANIMATION_DEVICE = os.environ.get("ANIMATION_DEVICE", "")
 # Signing credentials. Empty paths: a local root CA and signing certificate are created under

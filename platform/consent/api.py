@@ -7,11 +7,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from audit.selectors import audit_events_for_subject
 from audit.serializers import AuditEventSerializer
+from config.rate_limits import ClientRateThrottle
 
 from . import selectors, services
 from .serializers import (
@@ -45,7 +45,9 @@ class SubjectViewSet(
     def audit(self, request, pk=None):
         subject = self.get_object()
         events = audit_events_for_subject(subject_id=subject.id)
-        return Response(AuditEventSerializer(events, many=True).data)
+        # Paginated like every list (a subject's trail grows without bound).
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(AuditEventSerializer(page, many=True).data)
 
 
 class ConsentViewSet(
@@ -91,7 +93,7 @@ class ConsentLinkConfirmView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientRateThrottle]
     throttle_scope = "consent_link"
 
     @extend_schema(request=LinkTokenSerializer, responses=ConsentSerializer)

@@ -10,6 +10,7 @@ from jobs.selectors import jobs_visible_to
 
 from config.errors import DomainError
 from config.pages import run_form_service
+from config.rate_limits import rate_limit_check, retry_after_set
 from uploads.forms import UploadForm
 from uploads.selectors import uploads_visible_to
 
@@ -134,8 +135,11 @@ def _consent_for_revoke(token):
 
 
 def _link_page(request, *, template, read, act):
-    context, status = {"form": ReasonForm()}, 200
+    context, status, refusal = {"form": ReasonForm()}, 200, None
     try:
+        if request.method == "POST":
+            # The same budget as the API's consent-link endpoints.
+            rate_limit_check(request, scope="consent_link", message="Too many attempts.")
         context["consent"] = read()
         if context["consent"] is None:
             raise links.LinkInvalid("This link points to no consent record.")
@@ -145,5 +149,6 @@ def _link_page(request, *, template, read, act):
             context["consent"] = act(reason)
             context["done"] = True
     except DomainError as exc:
-        context["error"], status = exc.message, exc.status
-    return render(request, template, context, status=status)
+        context["error"], status, refusal = exc.message, exc.status, exc
+    response = render(request, template, context, status=status)
+    return retry_after_set(response, refusal) if refusal else response

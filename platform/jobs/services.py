@@ -58,6 +58,7 @@ def job_create(
     if consent is None:
         raise missing
     with transaction.atomic():
+        _check_active_jobs(owner=owner, organisation=subject.organisation)
         # Locked, so a revocation either lands before (and we refuse) or after (and cancels).
         if (
             not ConsentRecord.objects.select_for_update()
@@ -94,6 +95,42 @@ def job_create(
         if enqueue:
             transaction.on_commit(lambda: job_enqueue(job_id=job.id))
     return job
+
+
+class TooManyJobs(DomainError):
+    code = "too_many_jobs"
+    status = 429
+
+
+def _check_active_jobs(*, owner, organisation) -> None:
+    """Refuse a job beyond JOBS_MAX_ACTIVE_PER_MEMBER / _PER_ORGANISATION queued or running.
+
+    Runs inside the create's transaction with the member's row (and the organisation's) locked,
+    so concurrent creates by one member count one after another, never past the limit.
+    """
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Organisation
+
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+    active = AnimationJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    limit = settings.JOBS_MAX_ACTIVE_PER_MEMBER
+    count = active.filter(owner=owner).count()
+    if count >= limit:
+        raise TooManyJobs(
+            f"You have {count} animation jobs queued or running; a member may have {limit} at "
+            "once. Wait for one to finish (or cancel one), then start this one."
+        )
+    if organisation is None:
+        return
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    limit = settings.JOBS_MAX_ACTIVE_PER_ORGANISATION
+    count = active.filter(organisation=organisation).count()
+    if count >= limit:
+        raise TooManyJobs(
+            f"Your organisation has {count} animation jobs queued or running; it may have "
+            f"{limit} at once. Wait for one to finish, then start this one."
+        )
 
 
 def job_enqueue(*, job_id) -> None:

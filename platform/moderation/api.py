@@ -7,8 +7,9 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from config.rate_limits import ClientRateThrottle
 
 from . import services
 from .models import MisuseReport
@@ -36,7 +37,7 @@ class ReportCreateView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientRateThrottle]
     throttle_scope = "report"
 
     @extend_schema(request=ReportCreateSerializer, responses={201: ReportReceiptSerializer})

@@ -22,6 +22,7 @@ from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify, audit_events_for_subject
 from config.errors import DomainError
 from config.pages import run_form_service
+from config.rate_limits import retry_after_set
 from consent.models import Subject
 
 from . import selectors, services
@@ -42,7 +43,7 @@ def report_create(request):
         report_rate_check(request)
     except DomainError as exc:
         form.add_error(None, exc.message)
-        return render(request, template, {"form": form}, status=exc.status)
+        return retry_after_set(render(request, template, {"form": form}, status=exc.status), exc)
 
     def receive(data):
         reference = services.report_receive(**form.service_fields())

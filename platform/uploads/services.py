@@ -13,16 +13,12 @@ from django.db.models import Sum
 from audit.actors import Actor
 from audit.services import audit_record
 from config.errors import DomainError, NotAllowed
+from config.examination import examine_limits
 
+from .isolation import audio_isolated, portrait_isolated
 from .models import Upload
 from .storage import stored_private_file
-from .validation import (
-    UploadRejected,
-    ValidatedAudio,
-    ValidatedPortrait,
-    validate_audio,
-    validate_portrait,
-)
+from .validation import UploadRejected, ValidatedAudio, ValidatedPortrait
 
 Kind = Upload.Kind
 
@@ -51,6 +47,7 @@ def upload_create(
         _check_allowed(owner=owner, subject=subject, kind=kind, is_subject_voice=is_subject_voice)
         _check_quota(owner=owner, size=size)
         validated = _validate(kind=kind, stream=stream, size=size)
+        _check_quota(owner=owner, size=len(validated.content))  # what we store counts
     except UploadRejected as exc:
         _audit_rejection(owner, subject, kind, original_name, exc.code, exc.message)
         raise UploadRefused(exc.message, code=exc.code, status=exc.status) from exc
@@ -113,15 +110,22 @@ def _validate(
     if kind == Kind.PORTRAIT:
         limit = settings.UPLOAD_PORTRAIT_MAX_BYTES
         _check_size(size, limit, "portrait")
-        return validate_portrait(
+        return portrait_isolated(
             stream,
             max_bytes=limit,
             max_pixels=settings.UPLOAD_PORTRAIT_MAX_PIXELS,
             min_side=settings.UPLOAD_PORTRAIT_MIN_SIDE,
+            limits=examine_limits(),
         )
     limit = settings.UPLOAD_AUDIO_MAX_BYTES
     _check_size(size, limit, "audio file")
-    return validate_audio(stream, max_bytes=limit, max_seconds=settings.UPLOAD_AUDIO_MAX_SECONDS)
+    return audio_isolated(
+        stream,
+        max_bytes=limit,
+        max_seconds=settings.UPLOAD_AUDIO_MAX_SECONDS,
+        min_seconds=settings.UPLOAD_AUDIO_MIN_SECONDS,
+        limits=examine_limits(),
+    )
 
 
 def _check_size(size: int | None, limit: int, what: str) -> None:

@@ -8,8 +8,9 @@ limit.
 
 What comes out is never the uploaded file: portraits are re-encoded from their pixels (EXIF
 orientation applied, then EXIF/GPS, ICC, XMP, comments and any bytes appended after the image,
-such as a ZIP or HTML polyglot tail, are gone) and recordings are re-encoded to 16-bit FLAC
-(tags, cover art and trailing bytes are gone).
+such as a ZIP or HTML polyglot tail, are gone) and recordings are re-encoded: lossless ones
+to 16-bit FLAC, lossy ones to mono Opus at about their own bit rate, so what is stored stays
+proportionate to what was uploaded (tags, cover art and trailing bytes are gone).
 
 Every refusal is an :class:`UploadRejected` carrying a machine code, a human sentence and the
 HTTP status to answer with. This module deliberately has no Django imports.
@@ -36,7 +37,9 @@ __all__ = [
     "UploadRejected",
     "ValidatedAudio",
     "ValidatedPortrait",
+    "spool_capped",
     "validate_audio",
+    "validate_audio_file",
     "validate_portrait",
 ]
 
@@ -349,11 +352,12 @@ _MAX_BAD_PACKETS = 3
 
 @dataclass(frozen=True)
 class ValidatedAudio:
-    """A voice recording re-encoded to 16-bit FLAC (mono or stereo)."""
+    """A voice recording re-encoded: 16-bit FLAC (mono or stereo) from a lossless source,
+    mono Opus in Ogg from a lossy one."""
 
     content: bytes
-    extension: str  # ".flac"
-    content_type: str  # "audio/flac"
+    extension: str  # ".flac" or ".ogg"
+    content_type: str  # "audio/flac" or "audio/ogg"
     duration_seconds: float
     sample_rate: int
     channels: int  # of the output: 1 or 2
@@ -361,7 +365,9 @@ class ValidatedAudio:
     source_codec: str  # FFmpeg decoder name, e.g. "pcm_s16le", "mp3float", "aac"
 
 
-def validate_audio(stream: BinaryIO, *, max_bytes: int, max_seconds: float) -> ValidatedAudio:
+def validate_audio(
+    stream: BinaryIO, *, max_bytes: int, max_seconds: float, min_seconds: float = 0.0
+) -> ValidatedAudio:
     """Check an uploaded recording by content and return it re-encoded as FLAC.
 
     Raises :class:`UploadRejected` unless the upload is at most ``max_bytes`` bytes, is one of
@@ -372,10 +378,24 @@ def validate_audio(stream: BinaryIO, *, max_bytes: int, max_seconds: float) -> V
     # context manager deletes it on the way out, whatever happened (try/finally inside).
     with tempfile.NamedTemporaryFile(prefix="upload-", suffix=".audio") as spool:
         _copy_capped(stream, spool, max_bytes, "recording")
-        try:
-            return _transcode_to_flac(spool.name, max_seconds)
-        except _AV_ERRORS as exc:  # UnicodeDecodeError is a ValueError
-            raise _malformed_audio() from exc
+        return validate_audio_file(spool.name, max_seconds=max_seconds, min_seconds=min_seconds)
+
+
+def validate_audio_file(
+    path: str, *, max_seconds: float, min_seconds: float = 0.0
+) -> ValidatedAudio:
+    """:func:`validate_audio` for a recording already in a file (size already checked), e.g.
+    ``/proc/self/fd/N`` in the sandboxed child, which must not spool a named copy of its own."""
+    try:
+        return _transcode_to_flac(path, max_seconds, min_seconds)
+    except _AV_ERRORS as exc:  # UnicodeDecodeError is a ValueError
+        raise _malformed_audio() from exc
+
+
+def spool_capped(stream: BinaryIO, target: BinaryIO, *, max_bytes: int, what: str) -> None:
+    """Copy an upload into ``target`` (e.g. an anonymous temporary file), refusing it with the
+    usual "too large" or "empty" message past ``max_bytes`` or at zero bytes."""
+    _copy_capped(stream, target, max_bytes, what)
 
 
 def _open_audio_container(path: str) -> av.container.InputContainer:
@@ -393,16 +413,27 @@ def _open_audio_container(path: str) -> av.container.InputContainer:
     return container
 
 
-def _transcode_to_flac(path: str, max_seconds: float) -> ValidatedAudio:
+def _transcode_to_flac(path: str, max_seconds: float, min_seconds: float = 0.0) -> ValidatedAudio:
+    """Lossless sources become FLAC; lossy ones (MP3, AAC, Vorbis, Opus) become mono Opus at
+    about their own bit rate, since lossless storage of a lossy source only multiplies its size
+    (a 171 KB Opus file made a 7.9 MB FLAC)."""
     with _open_audio_container(path) as container:
         audio = _single_audio_stream(container)
         codec = _checked_codec(audio)
         frames = _decoded_frames(container, audio)
-        encoded = _encode_flac(frames, max_seconds)
+        lossless = codec.startswith("pcm_") or codec == "flac"
+        bit_rate = None if lossless else _opus_bit_rate(container, audio)
+        encoded = _encode_flac(frames, max_seconds, opus_bit_rate=bit_rate)
+        if encoded.duration_seconds < min_seconds:
+            raise UploadRejected(
+                "too_short",
+                f"The recording is {_short_duration(encoded.duration_seconds)} seconds long; "
+                f"speech must be at least {_human_duration(min_seconds)}.",
+            )
         return ValidatedAudio(
             content=encoded.content,
-            extension=".flac",
-            content_type="audio/flac",
+            extension=".flac" if lossless else ".ogg",
+            content_type="audio/flac" if lossless else "audio/ogg",
             duration_seconds=encoded.duration_seconds,
             sample_rate=encoded.sample_rate,
             channels=encoded.channels,
@@ -466,6 +497,24 @@ def _decoded_frames(
                 yield frame
 
 
+# Opus bit rates for re-encoded lossy speech: about the source's own, within these bounds.
+_OPUS_MIN_BIT_RATE = 24_000
+_OPUS_MAX_BIT_RATE = 64_000
+_OPUS_RATE = 48_000
+_OPUS_FRAME = 960  # samples per 20 ms Opus frame at 48 kHz
+
+
+def _opus_bit_rate(container: av.container.InputContainer, audio: av.audio.AudioStream) -> int:
+    """The source's bit rate (as its header says; a lie only moves us within the bounds)."""
+    declared = audio.bit_rate or container.bit_rate or _OPUS_MAX_BIT_RATE
+    return int(min(_OPUS_MAX_BIT_RATE, max(_OPUS_MIN_BIT_RATE, declared)))
+
+
+def _short_duration(seconds: float) -> str:
+    """0.0054 -> '0.005', 0.5 -> '0.5'."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".") or "0"
+
+
 @dataclass(frozen=True)
 class _Encoded:
     content: bytes
@@ -477,18 +526,32 @@ class _Encoded:
 class _FlacWriter:
     """Resamples decoded frames to s16 mono/stereo and encodes them into an in-memory FLAC."""
 
-    def __init__(self, sample_rate: int, input_channels: int) -> None:
-        self.sample_rate = sample_rate
-        self.channels = 1 if input_channels == 1 else 2
+    def __init__(
+        self, sample_rate: int, input_channels: int, opus_bit_rate: int | None = None
+    ) -> None:
+        # With opus_bit_rate: mono Opus in Ogg at 48 kHz instead (speech from a lossy source).
+        self.sample_rate = sample_rate if opus_bit_rate is None else _OPUS_RATE
+        self.channels = 1 if input_channels == 1 or opus_bit_rate else 2
         layout = "mono" if self.channels == 1 else "stereo"
         self.buffer = io.BytesIO()
         self.container = av.open(
-            self.buffer, mode="w", format="flac", container_options={"fflags": "+bitexact"}
+            self.buffer,
+            mode="w",
+            format="flac" if opus_bit_rate is None else "ogg",
+            container_options={"fflags": "+bitexact"},
         )
-        self.stream = self.container.add_stream("flac", rate=sample_rate)
+        codec = "flac" if opus_bit_rate is None else "libopus"
+        self.stream = self.container.add_stream(codec, rate=self.sample_rate)
         self.stream.layout = layout
         self.stream.format = _OUTPUT_FORMAT
-        self.resampler = AudioResampler(format=_OUTPUT_FORMAT, layout=layout, rate=sample_rate)
+        if opus_bit_rate is not None:
+            self.stream.bit_rate = opus_bit_rate
+        self.resampler = AudioResampler(
+            format=_OUTPUT_FORMAT,
+            layout=layout,
+            rate=self.sample_rate,
+            frame_size=None if opus_bit_rate is None else _OPUS_FRAME,
+        )
         self.time_base = Fraction(1, sample_rate)
         self.next_pts = 0
 
@@ -520,16 +583,20 @@ class _FlacWriter:
             pass
 
 
-def _encode_flac(frames: Iterator[av.AudioFrame], max_seconds: float) -> _Encoded:
+def _encode_flac(
+    frames: Iterator[av.AudioFrame], max_seconds: float, opus_bit_rate: int | None = None
+) -> _Encoded:
     """Encode while decoding; stop as soon as the decoded sound exceeds ``max_seconds``."""
     writer: _FlacWriter | None = None
     samples = 0
+    rate = 1
     try:
         for frame in frames:
             if writer is None:
-                writer = _FlacWriter(_checked_rate(frame.sample_rate), len(frame.layout.channels))
+                rate = _checked_rate(frame.sample_rate)
+                writer = _FlacWriter(rate, len(frame.layout.channels), opus_bit_rate)
             samples += frame.samples  # a change of rate mid-stream makes the resampler refuse
-            if samples / writer.sample_rate > max_seconds:
+            if samples / rate > max_seconds:
                 raise UploadRejected(
                     "too_long",
                     f"The recording is longer than the limit of {_human_duration(max_seconds)}.",
@@ -542,7 +609,7 @@ def _encode_flac(frames: Iterator[av.AudioFrame], max_seconds: float) -> _Encode
         if writer is not None:
             writer.abandon()
         raise
-    return _Encoded(content, samples / writer.sample_rate, writer.sample_rate, writer.channels)
+    return _Encoded(content, samples / rate, writer.sample_rate, writer.channels)
 
 
 def _checked_rate(sample_rate: int) -> int:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from .models import Verification
+from config.rate_limits import ClientRateThrottle
+
+from .selectors import verification_by_permalink
 from .serializers import VerificationSerializer, VerifyUploadSerializer
 from .services import verification_run
 
@@ -19,7 +19,7 @@ from .services import verification_run
 class VerifyView(APIView):
     permission_classes = [AllowAny]
     parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientRateThrottle]
     throttle_scope = "verify"
 
     @extend_schema(request=VerifyUploadSerializer, responses={201: VerificationSerializer})
@@ -37,5 +37,5 @@ class VerificationDetailView(APIView):
 
     @extend_schema(responses=VerificationSerializer)
     def get(self, request, verification_id):
-        result = get_object_or_404(Verification, pk=verification_id)
+        result = verification_by_permalink(verification_id=verification_id)  # 410 when purged
         return Response(VerificationSerializer(result, context={"request": request}).data)

@@ -3,18 +3,20 @@ records, and keep the findings (never the file) under a permalink."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 import tempfile
-from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.utils import timezone
 from jobs.models import Clip
 
-from config import credentials
+from config import credentials, examination
 from config.errors import DomainError
 
+from .findings_bounds import MAX_ITEMS, findings_bounded
 from .media import media_kind
 from .models import Verification
 from .records import clip_matching
@@ -23,6 +25,7 @@ from .verdicts import (
     HEADLINES,
     RECORD_STATUS_WORDS,
     Evidence,
+    Verdict,
     verdict_for,
 )
 
@@ -31,25 +34,17 @@ _CHUNK = 1024 * 1024
 
 
 def verification_run(*, stream: BinaryIO, filename: str = "") -> Verification:
-    """Verify one uploaded file. Refusals are 4xx with a message; the file is deleted after."""
-    limit = settings.VERIFY_MAX_BYTES
-    with tempfile.TemporaryDirectory(prefix="verify-") as folder:
-        head = stream.read(16)
-        suffix, media_type = media_kind(head)
-        path = Path(folder) / f"upload{suffix}"
-        size = _copy_capped(stream, head, path, limit)
-        try:
-            from provenance.verify import verify
+    """Verify one uploaded file. Refusals are 4xx with a message; nothing of the file is kept.
 
-            result = verify(
-                path, credentials.trust_config(), watermark_key=credentials.watermark_key()
-            )
-        except Exception as exc:  # a file our readers cannot parse is the uploader's problem
-            log.info("verification could not read %s: %s", media_type, exc)
-            raise DomainError(
-                "The file could not be read as a video or image (it may be damaged or truncated).",
-                code="unreadable",
-            ) from exc
+    The upload is spooled to an anonymous temporary file (unlinked from the start, so nothing
+    is left on disk even if this worker is killed) and examined by a sandboxed child with
+    CPU, memory and time limits (see :mod:`config.examination`)."""
+    limit = settings.VERIFY_MAX_BYTES
+    with tempfile.TemporaryFile(prefix="verify-") as spool:
+        head = stream.read(16)
+        _suffix, media_type = media_kind(head)
+        size = _copy_capped(stream, head, spool, limit)
+        result = _examined(spool, media_type)
         findings, clip, verdict = _assess(result, media_type)
     return Verification.objects.create(
         verdict=verdict,
@@ -62,69 +57,127 @@ def verification_run(*, stream: BinaryIO, filename: str = "") -> Verification:
     )
 
 
-def _copy_capped(stream: BinaryIO, head: bytes, path: Path, limit: int) -> int:
+def _examined(spool: BinaryIO, media_type: str):
+    """The provenance library's VerifyResult, from a sandboxed child."""
+    from provenance.examine import verify_isolated
+    from provenance.sandbox import ExaminationFailed, TaskRefused
+
+    trust = credentials.trust_config()
+    try:
+        result, outcome = verify_isolated(
+            spool,
+            mime=media_type,
+            our_root_pem=trust.our_root_pem,
+            extra_bundle_pem=trust.extra_bundle_pem,
+            watermark_key=credentials.watermark_key(),
+            limits=examination.examine_limits(),
+        )
+    except TaskRefused as exc:
+        log.info("verification refused a %s: %s", media_type, exc.message)
+        raise DomainError(exc.message, code=exc.code, status=exc.status) from exc
+    except ExaminationFailed as exc:
+        log.info("verification could not examine a %s: %s", media_type, exc)
+        if exc.reason == "error":  # a file our readers cannot parse is the uploader's problem
+            raise DomainError(
+                "The file could not be read as a video or image (it may be damaged or truncated).",
+                code="unreadable",
+            ) from exc
+        raise DomainError(
+            exc.message("file"), code=exc.code, status=examination.REFUSED_STATUS
+        ) from exc
+    log.debug("verified a %s in %.2f s of CPU", media_type, outcome.cpu_seconds)
+    return result
+
+
+def _copy_capped(stream: BinaryIO, head: bytes, out: BinaryIO, limit: int) -> int:
     size = len(head)
-    with open(path, "wb") as out:
-        out.write(head)
-        while chunk := stream.read(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise DomainError(
-                    f"The file is larger than {limit // _CHUNK} MB, the verification limit.",
-                    code="too_large",
-                    status=413,
-                )
-            out.write(chunk)
+    out.write(head)
+    while chunk := stream.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise DomainError(
+                f"The file is larger than {limit // _CHUNK} MB, the verification limit.",
+                code="too_large",
+                status=413,
+            )
+        out.write(chunk)
+    out.flush()
     return size
 
 
 def _assess(result, media_type: str) -> tuple[dict, Clip | None, str]:
+    """Findings, linked clip and verdict. Only our own evidence links a clip: see records."""
+    from provenance.binding import content_id_from_binding
+
     manifest = result.manifest
     watermark = result.watermark
-    clip, matched_by, distance = clip_matching(
-        binding=(manifest.soft_binding or {}).get("value")
-        if manifest.status != "no_manifest"
-        else None,
-        watermark_id=watermark.payload_hex if watermark.detected else None,
+    status = str(manifest.status)
+    signed_by_us = bool(getattr(manifest, "signed_by_us", False))
+    binding = (manifest.soft_binding or {}).get("value") if status != "no_manifest" else None
+    claimed_id = content_id_from_binding(str(binding)) if binding else None
+    mark_id = watermark.payload_hex if watermark.detected else None
+    match = clip_matching(
         sha256=result.sha256,
-        fingerprint=result.fingerprint if media_type == "video/mp4" else None,
+        claimed_id=claimed_id,
+        claim_signed_by_us=signed_by_us,
+        claim_intact=status == "ours_trusted",
+        watermark_id=mark_id,
+        fingerprint=result.fingerprint,
+        scan_fingerprints=media_type == "video/mp4",
     )
+    clip, matched_by = match.clip, match.matched_by
     evidence = Evidence(
-        manifest_status=str(manifest.status),
+        manifest_status=status,
         record_found=clip is not None,
         matched_by=tuple(matched_by),
+        signed_by_us=signed_by_us,
+        signature_valid=bool(getattr(manifest, "signature_valid", False)),
+        mark_contradicted=match.mark_contradicted,
     )
     verdict = verdict_for(evidence)
+    if verdict == Verdict.MARK_NOT_CLIP:
+        clip, matched_by = None, []  # the mark's id is what the mark says, not a link
+    credentials = _credentials(manifest)
+    # What the manifest names: proof only under our own signature, a claim otherwise.
+    credentials["claims_content_id"] = claimed_id
+    credentials["claim_is_ours"] = signed_by_us and claimed_id is not None
     findings = {
         "headline": HEADLINES[verdict],
         "explanation": EXPLANATIONS[verdict],
         "sha256": result.sha256,
-        "credentials": _credentials(manifest),
+        "credentials": credentials,
         "watermark": {
             "detected": bool(watermark.detected),
-            "content_id": watermark.payload_hex if watermark.detected else None,
+            "content_id": mark_id,
             "confidence": round(float(watermark.confidence or 0.0), 4),
+            # False: the picture does not resemble the clip the mark names (edited or forged).
+            "matches_picture": None if mark_id is None else not match.mark_contradicted,
         },
-        "fingerprint": {"matched": "fingerprint" in matched_by, "distance": distance},
+        "fingerprint": {"matched": "fingerprint" in matched_by, "distance": match.distance},
         "record": _record(clip, matched_by),
     }
-    return findings, clip, verdict
+    return findings_bounded(findings), clip, verdict
 
 
 def _credentials(manifest) -> dict:
-    assertions = manifest.assertions or {}
-    actions = (assertions.get("c2pa.actions.v2") or assertions.get("c2pa.actions") or {}).get(
-        "actions"
-    ) or []
-    source_types = [a.get("digitalSourceType", "") for a in actions if isinstance(a, dict)]
-    generator = (manifest.claim_generator or [{}])[0] if manifest.claim_generator else {}
-    signer = manifest.signer or {}
+    """The manifest as its signer stated it (bounded later: every field may be hostile)."""
+    assertions = manifest.assertions if isinstance(manifest.assertions, dict) else {}
+    actions_data = assertions.get("c2pa.actions.v2") or assertions.get("c2pa.actions") or {}
+    actions = actions_data.get("actions") if isinstance(actions_data, dict) else None
+    actions = actions if isinstance(actions, list) else []
+    source_types = [
+        str(a.get("digitalSourceType", "")) for a in actions[:MAX_ITEMS] if isinstance(a, dict)
+    ]
+    generators = manifest.claim_generator or ()
+    generator = generators[0] if generators and isinstance(generators[0], dict) else {}
+    signer = manifest.signer if isinstance(manifest.signer, dict) else {}
     return {
         "status": str(manifest.status),
         "present": str(manifest.status) != "no_manifest",
         "trusted": bool(manifest.trusted),
-        "signed_by": signer.get("issuer") or signer.get("common_name") or "",
-        "signed_at": signer.get("time") or "",
+        "signed_by_us": bool(getattr(manifest, "signed_by_us", False)),
+        "signed_by": str(signer.get("issuer") or signer.get("common_name") or ""),
+        "signed_at": str(signer.get("time") or ""),
         "generator": " ".join(
             str(generator.get(k, "")) for k in ("name", "version") if generator.get(k)
         ),
@@ -133,7 +186,7 @@ def _credentials(manifest) -> dict:
         ),
         "source_types": [t for t in source_types if t],
         "consent": manifest.consent,
-        "failure_codes": list(manifest.failure_codes),
+        "failure_codes": [str(c) for c in list(manifest.failure_codes)[:MAX_ITEMS]],
     }
 
 
@@ -153,3 +206,12 @@ def _record(clip: Clip | None, matched_by: list[str]) -> dict | None:
 def _clean_name(name: str) -> str:
     name = re.split(r"[\\/]", name or "")[-1]
     return re.sub(r"[\x00-\x1f\x7f]", "", name)[:255]
+
+
+def verifications_purge_expired(*, now: datetime.datetime | None = None) -> int:
+    """Delete results older than VERIFICATION_RETENTION_DAYS; their permalinks then say 410."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.VERIFICATION_RETENTION_DAYS)
+    deleted, _ = Verification.objects.filter(created_at__lt=cutoff).delete()
+    if deleted:
+        log.info("deleted %d verification results older than %s", deleted, cutoff.isoformat())
+    return deleted

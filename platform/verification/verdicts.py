@@ -1,10 +1,13 @@
 """From findings to a verdict in plain words. Pure: no database, no files.
 
-Order of evidence: a manifest signed by us and valid says "made here"; a broken manifest on
-media we can link to a record says "altered"; someone else's valid signature says so (with
-their own claims); with no manifest, our watermark or fingerprint identifies a stripped copy,
-but only together with a matching record. Without any of that, the honest answer is that we
-found no sign: absence of evidence is not proof that a clip is authentic.
+Evidence we did not make proves nothing. A manifest counts only when our signature over its
+claim validates: intact, it says "made here"; with content changed after we signed, it says
+"altered" only when our watermark or fingerprint agrees with the clip it names. Anyone else's
+manifest (valid or not) is their claim, shown as theirs and never used to link a record. Our
+watermark links a clip only when the picture resembles that clip; a mark on some other picture
+is called out as edited or forged. With no manifest, our watermark or fingerprint identifies a
+stripped copy. Without any of that, the honest answer is that we found no sign: absence of
+evidence is not proof that a clip is authentic.
 """
 
 from __future__ import annotations
@@ -19,8 +22,14 @@ Verdict = Verification.Verdict
 @dataclass(frozen=True)
 class Evidence:
     manifest_status: str  # no_manifest, ours_trusted, other_signer, invalid
-    record_found: bool  # a clip of ours matched (by manifest binding, watermark, hash, fingerprint)
+    # A clip of ours matched by our own evidence: our signature, our watermark agreeing with
+    # the picture, our fingerprint, or the sha256 of a file we stored. Never by a claim alone.
+    record_found: bool
     matched_by: tuple[str, ...]  # which evidence found the record
+    signed_by_us: bool = False  # the claim's signature is ours and validates (content may not)
+    signature_valid: bool = False  # the claim's signature validates, whoever signed it
+    # Our watermark names one of our clips but the picture does not resemble that clip.
+    mark_contradicted: bool = False
 
 
 HEADLINES = {
@@ -30,6 +39,7 @@ HEADLINES = {
     Verdict.OTHER_SIGNER: "Signed by someone else.",
     Verdict.BROKEN: "Its Content Credentials are broken, and nothing links it to us.",
     Verdict.NO_SIGN: "No sign that it was made here.",
+    Verdict.MARK_NOT_CLIP: "Our watermark is present, but the picture is not the clip it names.",
 }
 
 EXPLANATIONS = {
@@ -58,6 +68,11 @@ EXPLANATIONS = {
         "We found no credentials, watermark or fingerprint from this platform. That does not "
         "prove the clip is authentic: a synthetic clip can carry no marks at all."
     ),
+    Verdict.MARK_NOT_CLIP: (
+        "This file carries the invisible watermark we put in our clips, but its picture does not "
+        "resemble the clip that watermark names: treat it as edited or forged. The id the mark "
+        "carries is shown below as what the mark says, not as proof of where this file came from."
+    ),
 }
 
 RECORD_STATUS_WORDS = {
@@ -73,12 +88,17 @@ def verdict_for(evidence: Evidence) -> str:
     status = evidence.manifest_status
     if status == "ours_trusted":
         return Verdict.MADE_HERE
-    if status == "invalid":
-        return Verdict.ALTERED if evidence.record_found else Verdict.BROKEN
-    if status == "other_signer":
-        return Verdict.OTHER_SIGNER
-    if evidence.record_found and (
-        {"watermark", "fingerprint", "sha256"} & set(evidence.matched_by)
+    if evidence.mark_contradicted:
+        return Verdict.MARK_NOT_CLIP
+    ours = evidence.record_found and bool(
+        {"signature", "watermark", "fingerprint", "sha256"} & set(evidence.matched_by)
+    )
+    if status == "other_signer" or (
+        status == "invalid" and evidence.signature_valid and not evidence.signed_by_us
     ):
-        return Verdict.STRIPPED
-    return Verdict.NO_SIGN
+        return Verdict.OTHER_SIGNER  # a signer we can name, but not us: their claims, as theirs
+    if status == "invalid":
+        # Our signature with changed content, or credentials too broken to name a signer:
+        # "altered" only where our own watermark or fingerprint links the file to a clip.
+        return Verdict.ALTERED if ours else Verdict.BROKEN
+    return Verdict.STRIPPED if ours else Verdict.NO_SIGN

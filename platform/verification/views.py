@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.shortcuts import redirect, render
 
 from config.errors import DomainError
-from config.rate_limits import rate_limit_check
+from config.rate_limits import RateLimited, rate_limit_check, retry_after_set
 
 from .forms import VerifyForm
-from .models import Verification
+from .selectors import VerificationGone, verification_by_permalink
 from .services import verification_run
 
 
 def verify_page(request):
     if request.method != "POST":
         return render(request, "verification/verify.html", {"form": VerifyForm()})
+    # Counted before the upload is read, against the same budget as POST /api/verify/.
+    try:
+        rate_limit_check(request, scope="verify", message="Too many verifications.")
+    except RateLimited as exc:
+        form = VerifyForm()  # unbound: the upload is not even read
+        form.errors[NON_FIELD_ERRORS] = form.error_class([exc.message], error_class="nonfield")
+        response = render(request, "verification/verify.html", {"form": form}, status=exc.status)
+        return retry_after_set(response, exc)
     form = VerifyForm(request.POST, request.FILES)
     status = 400
     if form.is_valid():
         try:
-            rate_limit_check(
-                request, scope="verify", limit=settings.VERIFY_RATE_PER_MINUTE, period_seconds=60
-            )
             upload = form.cleaned_data["file"]
             result = verification_run(stream=upload, filename=upload.name)
             return redirect("verification-result", verification_id=result.id)
@@ -33,5 +38,8 @@ def verify_page(request):
 
 
 def verification_result(request, verification_id):
-    result = get_object_or_404(Verification.objects.select_related("clip"), pk=verification_id)
+    try:
+        result = verification_by_permalink(verification_id=verification_id)
+    except VerificationGone as exc:
+        return render(request, "verification/gone.html", {"message": exc.message}, status=410)
     return render(request, "verification/result.html", {"result": result, "f": result.findings})

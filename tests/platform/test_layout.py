@@ -51,6 +51,7 @@ def test_no_app_or_top_level_module_shadows_a_known_module():
     assert local_apps == {
         "accounts",
         "audit",
+        "config",  # the shared plumbing; owns the rate-limit counter table
         "consent",
         "jobs",
         "moderation",

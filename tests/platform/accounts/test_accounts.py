@@ -7,7 +7,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts import services
-from accounts.models import ApiToken, User
+from accounts.links import INVITATION_LINK
+from accounts.models import ApiToken, OrganisationInvitation, User
 from audit.models import AuditEvent
 from config.errors import Conflict, DomainError, NotAllowed
 from tests.factories import UserFactory
@@ -33,14 +34,23 @@ def test_signup_page_shows_errors(client):
     assert response.status_code == 400 and b"too common" in response.content
 
 
-def test_organisation_members_and_tokens_through_pages(client):
+def test_organisation_members_and_tokens_through_pages(client, django_capture_on_commit_callbacks):
     founder, colleague = UserFactory(), UserFactory()
     client.force_login(founder)
     assert client.post(reverse("organisation-create"), {"name": "Roots & Co"}).status_code == 302
     founder.refresh_from_db()
-    assert founder.organisation.name == "Roots & Co"
-    response = client.post(reverse("organisation-member-add"), {"email": colleague.email})
+    assert founder.organisation.name == "Roots & Co" and founder.is_organisation_owner
+    # Invited, not added: the colleague joins only by accepting the e-mailed link.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("organisation-invite"), {"email": colleague.email})
     assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.organisation is None
+    invitation = OrganisationInvitation.objects.get()
+    services.organisation_invitation_accept(
+        token=INVITATION_LINK.token_make(record_id=invitation.pk, nonce=invitation.nonce),
+        user=colleague,
+    )
     colleague.refresh_from_db()
     assert colleague.organisation == founder.organisation
 
@@ -59,7 +69,12 @@ def test_organisation_members_and_tokens_through_pages(client):
     assert client.post(reverse("organisation-token-revoke", args=[token.id])).status_code == 302
     assert api.get("/api/me/").status_code == 401
     actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"organisation.created", "organisation.member_added", "api_token.created"} <= actions
+    assert {
+        "organisation.created",
+        "organisation.invitation_sent",
+        "organisation.invitation_accepted",
+        "api_token.created",
+    } <= actions
     assert "api_token.revoked" in actions
 
 
@@ -71,12 +86,12 @@ def test_organisation_rules():
     with pytest.raises(Conflict, match="already exists"):
         services.organisation_create(name="Roots", founder=UserFactory())
     with pytest.raises(NotAllowed):
-        services.organisation_add_member(
-            organisation=organisation, email="x@example.org", added_by=UserFactory()
+        services.organisation_invite(
+            organisation=organisation, email="x@example.org", invited_by=UserFactory()
         )
-    with pytest.raises(DomainError, match="No member"):
-        services.organisation_add_member(
-            organisation=organisation, email="nobody@example.org", added_by=founder
+    with pytest.raises(Conflict, match="already belongs"):
+        services.organisation_invite(
+            organisation=organisation, email=founder.email.upper(), invited_by=founder
         )
     with pytest.raises(NotAllowed, match="organisation"):
         services.api_token_create(user=UserFactory(), name="x")

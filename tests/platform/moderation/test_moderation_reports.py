@@ -112,7 +112,7 @@ def test_page_honeypot_answers_like_success_but_stores_nothing(client, private_f
 
 
 def test_page_is_throttled_per_client(client, settings, private_files):
-    settings.REPORT_RATE_PER_HOUR = 2
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "report": "2/hour"}
     for _ in range(2):
         assert client.post("/report/", _form()).status_code == 302
     refused = client.post("/report/", _form())

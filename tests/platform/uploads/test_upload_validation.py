@@ -463,24 +463,34 @@ EXPECTED_SOURCE = {
 }
 
 
+LOSSLESS_AUDIO = {"wav", "wav-f32", "flac"}
+
+
 @pytest.mark.parametrize("kind", sorted(ACCEPTED_AUDIO))
-def test_accepted_audio_is_reencoded_to_flac(kind):
+def test_accepted_audio_is_reencoded_lossless_to_flac_lossy_to_opus(kind):
     params = ACCEPTED_AUDIO[kind]
     result = audio(tone(seconds=1.5, title="SECRET-TITLE", **params))
 
     assert (result.source_format, result.source_codec) == EXPECTED_SOURCE[kind]
-    assert (result.extension, result.content_type) == (".flac", "audio/flac")
     assert result.duration_seconds == pytest.approx(1.5, abs=0.1)
-    assert result.sample_rate == params.get("rate", 44_100)
-    assert result.channels == (2 if params.get("layout") == "stereo" else 1)
+    lossless = kind in LOSSLESS_AUDIO
+    if lossless:
+        assert (result.extension, result.content_type) == (".flac", "audio/flac")
+        assert result.sample_rate == params.get("rate", 44_100)
+        assert result.channels == (2 if params.get("layout") == "stereo" else 1)
+    else:  # lossless storage of a lossy source only multiplies its size
+        assert (result.extension, result.content_type) == (".ogg", "audio/ogg")
+        assert (result.sample_rate, result.channels) == (48_000, 1)
 
     container, samples = decode_flac(result.content)
     with container:
         stream = container.streams.audio[0]
-        assert container.format.name == "flac"
-        assert stream.codec_context.name == "flac"
-        assert stream.codec_context.format.name == "s16"
-        assert samples / result.sample_rate == pytest.approx(result.duration_seconds, abs=0.01)
+        assert container.format.name == ("flac" if lossless else "ogg")
+        assert stream.codec_context.name == ("flac" if lossless else "opus")
+        if lossless:
+            assert stream.codec_context.format.name == "s16"
+        tolerance = 0.01 if lossless else 0.03  # Opus frames are 20 ms
+        assert samples / result.sample_rate == pytest.approx(result.duration_seconds, abs=tolerance)
         assert "title" not in container.metadata
         assert "title" not in stream.metadata
     assert b"SECRET-TITLE" not in result.content
@@ -495,7 +505,7 @@ def test_metadata_and_trailing_bytes_are_gone():
     assert b"SECRET-TITLE" not in result.content
     assert b"trailing junk" not in result.content
     assert not result.content.startswith(b"ID3")
-    assert result.content.startswith(b"fLaC")
+    assert result.content.startswith(b"OggS")  # MP3 (lossy) is kept as Opus
 
 
 def test_cover_art_is_allowed_and_dropped():

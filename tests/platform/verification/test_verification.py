@@ -184,7 +184,7 @@ def test_page_flow_and_permalink(clip, client, settings):
     assert b"Report misuse" in result.content
     refused = client.post(reverse("verify"), {"file": SimpleUploadedFile("x.txt", b"hello")})
     assert refused.status_code == 415 and b"MP4 videos" in refused.content
-    settings.VERIFY_RATE_PER_MINUTE = 0
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "verify": "0/min"}
     throttled = client.post(reverse("verify"), {"file": SimpleUploadedFile("x.txt", b"hello")})
     assert throttled.status_code == 429
 
