@@ -280,14 +280,20 @@ def organisation_leave(*, user: User) -> Organisation:
     return organisation
 
 
-@transaction.atomic
-def organisation_member_remove(*, member: User, by: User) -> User:
-    """An owner removes another member (to leave, members use ``organisation_leave``)."""
+def _fellow_member_locked(*, member: User, by: User, to: str) -> User:
+    """``member`` locked for an owner's change, once ``by`` is known to be their owner."""
     if not by.is_organisation_owner:
-        raise NotAllowed("Only an owner of the organisation can remove members.")
+        raise NotAllowed(f"Only an owner of the organisation can {to}.")
     member = User.objects.select_for_update().get(pk=member.pk)
     if member.organisation_id != by.organisation_id:
         raise DomainError("That person is not a member of your organisation.", status=404)
+    return member
+
+
+@transaction.atomic
+def organisation_member_remove(*, member: User, by: User) -> User:
+    """An owner removes another member (to leave, members use ``organisation_leave``)."""
+    member = _fellow_member_locked(member=member, by=by, to="remove members")
     if member.pk == by.pk:
         raise DomainError("To leave the organisation yourself, use Leave.", code="remove_self")
     _detach(member=member, actor=by, action="organisation.member_removed")
@@ -297,11 +303,7 @@ def organisation_member_remove(*, member: User, by: User) -> User:
 @transaction.atomic
 def organisation_owner_grant(*, member: User, by: User) -> User:
     """An owner makes another member an owner too (so they can hand over and leave)."""
-    if not by.is_organisation_owner:
-        raise NotAllowed("Only an owner of the organisation can make members owners.")
-    member = User.objects.select_for_update().get(pk=member.pk)
-    if member.organisation_id != by.organisation_id:
-        raise DomainError("That person is not a member of your organisation.", status=404)
+    member = _fellow_member_locked(member=member, by=by, to="make members owners")
     if member.organisation_role != Role.OWNER:
         member.organisation_role = Role.OWNER
         member.save(update_fields=["organisation_role"])

@@ -226,6 +226,11 @@ UPLOAD_AUDIO_MIN_SECONDS = float(os.environ.get("UPLOAD_AUDIO_MIN_SECONDS", 1.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+# Large uploads spool to files with no name on disk, so a killed worker leaves none behind.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "config.upload_handlers.AnonymousFileUploadHandler",
+]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
