@@ -368,7 +368,7 @@ class ValidatedAudio:
 def validate_audio(
     stream: BinaryIO, *, max_bytes: int, max_seconds: float, min_seconds: float = 0.0
 ) -> ValidatedAudio:
-    """Check an uploaded recording by content and return it re-encoded as FLAC.
+    """Check an uploaded recording by content and return it re-encoded (FLAC, or Opus from a lossy source).
 
     Raises :class:`UploadRejected` unless the upload is at most ``max_bytes`` bytes, is one of
     the accepted containers and codecs, has exactly one audio stream and no video, and decodes
@@ -387,7 +387,7 @@ def validate_audio_file(
     """:func:`validate_audio` for a recording already in a file (size already checked), e.g.
     ``/proc/self/fd/N`` in the sandboxed child, which must not spool a named copy of its own."""
     try:
-        return _transcode_to_flac(path, max_seconds, min_seconds)
+        return _transcode(path, max_seconds, min_seconds)
     except _AV_ERRORS as exc:  # UnicodeDecodeError is a ValueError
         raise _malformed_audio() from exc
 
@@ -413,7 +413,7 @@ def _open_audio_container(path: str) -> av.container.InputContainer:
     return container
 
 
-def _transcode_to_flac(path: str, max_seconds: float, min_seconds: float = 0.0) -> ValidatedAudio:
+def _transcode(path: str, max_seconds: float, min_seconds: float = 0.0) -> ValidatedAudio:
     """Lossless sources become FLAC; lossy ones (MP3, AAC, Vorbis, Opus) become mono Opus at
     about their own bit rate, since lossless storage of a lossy source only multiplies its size
     (a 171 KB Opus file made a 7.9 MB FLAC)."""
@@ -423,7 +423,7 @@ def _transcode_to_flac(path: str, max_seconds: float, min_seconds: float = 0.0) 
         frames = _decoded_frames(container, audio)
         lossless = codec.startswith("pcm_") or codec == "flac"
         bit_rate = None if lossless else _opus_bit_rate(container, audio)
-        encoded = _encode_flac(frames, max_seconds, opus_bit_rate=bit_rate)
+        encoded = _encode_audio(frames, max_seconds, opus_bit_rate=bit_rate)
         if encoded.duration_seconds < min_seconds:
             raise UploadRejected(
                 "too_short",
@@ -523,13 +523,13 @@ class _Encoded:
     channels: int
 
 
-class _FlacWriter:
-    """Resamples decoded frames to s16 mono/stereo and encodes them into an in-memory FLAC."""
+class _AudioWriter:
+    """Resamples decoded frames to s16 and encodes them in memory: FLAC (mono or stereo), or
+    with ``opus_bit_rate`` mono Opus in Ogg at 48 kHz (speech from a lossy source)."""
 
     def __init__(
         self, sample_rate: int, input_channels: int, opus_bit_rate: int | None = None
     ) -> None:
-        # With opus_bit_rate: mono Opus in Ogg at 48 kHz instead (speech from a lossy source).
         self.sample_rate = sample_rate if opus_bit_rate is None else _OPUS_RATE
         self.channels = 1 if input_channels == 1 or opus_bit_rate else 2
         layout = "mono" if self.channels == 1 else "stereo"
@@ -552,7 +552,7 @@ class _FlacWriter:
             rate=self.sample_rate,
             frame_size=None if opus_bit_rate is None else _OPUS_FRAME,
         )
-        self.time_base = Fraction(1, sample_rate)
+        self.time_base = Fraction(1, self.sample_rate)  # of the output (48 kHz for Opus)
         self.next_pts = 0
 
     def write(self, frame: av.AudioFrame | None) -> None:
@@ -583,18 +583,18 @@ class _FlacWriter:
             pass
 
 
-def _encode_flac(
+def _encode_audio(
     frames: Iterator[av.AudioFrame], max_seconds: float, opus_bit_rate: int | None = None
 ) -> _Encoded:
     """Encode while decoding; stop as soon as the decoded sound exceeds ``max_seconds``."""
-    writer: _FlacWriter | None = None
+    writer: _AudioWriter | None = None
     samples = 0
     rate = 1
     try:
         for frame in frames:
             if writer is None:
                 rate = _checked_rate(frame.sample_rate)
-                writer = _FlacWriter(rate, len(frame.layout.channels), opus_bit_rate)
+                writer = _AudioWriter(rate, len(frame.layout.channels), opus_bit_rate)
             samples += frame.samples  # a change of rate mid-stream makes the resampler refuse
             if samples / rate > max_seconds:
                 raise UploadRejected(

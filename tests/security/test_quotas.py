@@ -282,3 +282,25 @@ def test_a_job_animates_a_stored_opus_recording(
     job.refresh_from_db()
     assert job.status == "succeeded", job.error
     assert job.clip.duration_seconds == pytest.approx(voice.duration_seconds, abs=0.1)
+
+
+def test_a_lossy_source_at_another_rate_keeps_its_length(
+    member, consented_subject, speech_wav_bytes
+):
+    """An MP3 at espeak's 22,050 Hz is stored as 48 kHz Opus whose container says how long it
+    really is (players and the animation read that), not a length scaled by the rate change."""
+    out = io.BytesIO()
+    with av.open(io.BytesIO(speech_wav_bytes)) as source, av.open(out, "w", format="mp3") as mp3:
+        stream = mp3.add_stream("libmp3lame", rate=22_050)
+        stream.layout = "mono"
+        for frame in [*source.decode(audio=0), None]:
+            if frame is not None:
+                frame.pts = None
+            for packet in stream.encode(frame):
+                mp3.mux(packet)
+    upload = upload_create(owner=member, subject=consented_subject, kind="audio",
+                           stream=SimpleUploadedFile("voice.mp3", out.getvalue()))  # fmt: skip
+    assert upload.content_type == "audio/ogg"
+    with av.open(upload.file.path) as container:
+        stored_seconds = container.duration / av.time_base
+    assert stored_seconds == pytest.approx(upload.duration_seconds, abs=0.05)
