@@ -11,14 +11,10 @@ from __future__ import annotations
 import os
 from typing import Any, BinaryIO
 
-from provenance.sandbox import Limits, Outcome, TaskRefused, run_task
-from provenance.structure import StructureLimits, StructureRefused, scan_media
+from provenance.sandbox import Limits, Outcome, run_task
+from provenance.structure import StructureLimits, scan_media
 
 __all__ = ["verify_isolated", "verify_task"]
-
-# Refusals for structure or for what the limits stopped: the request was understood, the
-# content is not something we will process.
-REFUSED_STATUS = 422
 
 
 def verify_isolated(
@@ -71,12 +67,9 @@ def verify_task(
 
 
 def prescan(path: str | os.PathLike[str], structure: dict[str, int] | None = None) -> None:
-    """The structural pre-scan, as a :class:`TaskRefused` the parent can pass on."""
-    try:
-        with open(path, "rb") as fh:
-            scan_media(fh, limits=StructureLimits(**(structure or {})))
-    except StructureRefused as exc:
-        raise TaskRefused(exc.code, exc.message, REFUSED_STATUS) from exc
+    """The structural pre-scan; its refusal crosses back to the parent as it is."""
+    with open(path, "rb") as fh:
+        scan_media(fh, limits=StructureLimits(**(structure or {})))
 
 
 def _limits_dict(structure: StructureLimits | None) -> dict[str, int] | None:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 __all__ = [
+    "REFUSED_STATUS",
     "ExaminationFailed",
     "Limits",
     "Outcome",
@@ -42,6 +43,9 @@ __all__ = [
     "run_task",
 ]
 
+# Content refused for its structure, or stopped by a limit: the request was understood, the
+# content is not something we will process.
+REFUSED_STATUS = 422
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 _MAX_RESULT_BYTES = 512 * 1024 * 1024
 _MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory")

@@ -20,6 +20,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from provenance.sandbox import REFUSED_STATUS, TaskRefused
+
 __all__ = [
     "StructureLimits",
     "StructureRefused",
@@ -70,13 +72,13 @@ class StructureReport:
     notes: list[str] = field(default_factory=list)
 
 
-class StructureRefused(ValueError):
-    """The file's structure is beyond any real media; ``message`` says what, for the user."""
+class StructureRefused(TaskRefused):
+    """The file's structure is beyond any real media; ``message`` says what, for the user.
+    A :class:`~provenance.sandbox.TaskRefused`, so a sandboxed task raising it answers the
+    parent with this refusal as it is."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message, REFUSED_STATUS)
 
 
 def scan_media(fh: BinaryIO, *, limits: StructureLimits | None = None) -> StructureReport:

@@ -10,10 +10,6 @@ from django.conf import settings
 
 from provenance.sandbox import Limits
 
-# Refusals for structure or for a limit that stopped the examination: the request was fine,
-# the content is not something we will process.
-REFUSED_STATUS = 422
-
 
 def examine_limits() -> Limits:
     return Limits(

@@ -16,8 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from provenance.sandbox import ExaminationFailed, Limits, TaskRefused, run_task
-from provenance.structure import StructureLimits, StructureRefused, scan_media
+from provenance.sandbox import REFUSED_STATUS, ExaminationFailed, Limits, TaskRefused, run_task
+from provenance.structure import StructureLimits, scan_media
 
 from .validation import (
     UploadRejected,
@@ -30,8 +30,6 @@ from .validation import (
 
 __all__ = ["audio_isolated", "audio_task", "portrait_isolated", "portrait_task"]
 
-# Structure refusals and limits that stopped the child: the content is refused, not the request.
-REFUSED_STATUS = 422
 # Pixel caps stay with the validators (their messages name the limits); the pre-scan bounds
 # what the header cannot: scans, segments, chunks, boxes.
 _STRUCTURE = StructureLimits(max_side=1 << 30, max_image_pixels=1 << 60)
@@ -89,7 +87,7 @@ def portrait_task(
 ) -> dict[str, Any]:
     (path,) = paths
     with open(path, "rb") as fh:
-        _prescan(fh)
+        scan_media(fh, limits=_STRUCTURE)  # an absurd structure is refused as it is
         fh.seek(0)
         with _refusals():
             validated = validate_portrait(
@@ -101,17 +99,10 @@ def portrait_task(
 def audio_task(*, paths: list[str], max_seconds: float, min_seconds: float) -> dict[str, Any]:
     (path,) = paths
     with open(path, "rb") as fh:
-        _prescan(fh)
+        scan_media(fh, limits=_STRUCTURE)
     with _refusals():
         validated = validate_audio_file(path, max_seconds=max_seconds, min_seconds=min_seconds)
     return dataclasses.asdict(validated)
-
-
-def _prescan(fh: BinaryIO) -> None:
-    try:
-        scan_media(fh, limits=_STRUCTURE)
-    except StructureRefused as exc:
-        raise TaskRefused(exc.code, exc.message, REFUSED_STATUS) from exc
 
 
 @contextlib.contextmanager

@@ -131,8 +131,9 @@ def _read_capped(stream: BinaryIO, max_bytes: int, what: str) -> bytes:
     return data
 
 
-def _copy_capped(stream: BinaryIO, target: BinaryIO, max_bytes: int, what: str) -> None:
-    """Copy the stream to ``target`` in chunks, refusing it once it exceeds ``max_bytes``."""
+def spool_capped(stream: BinaryIO, target: BinaryIO, *, max_bytes: int, what: str) -> None:
+    """Copy an upload into ``target`` (e.g. an anonymous temporary file) in chunks, refusing it
+    with the usual "too large" or "empty" message past ``max_bytes`` or at zero bytes."""
     start = _tell(stream)
     copied = 0
     while chunk := stream.read(min(_CHUNK, max_bytes + 1 - copied)):
@@ -368,7 +369,8 @@ class ValidatedAudio:
 def validate_audio(
     stream: BinaryIO, *, max_bytes: int, max_seconds: float, min_seconds: float = 0.0
 ) -> ValidatedAudio:
-    """Check an uploaded recording by content and return it re-encoded (FLAC, or Opus from a lossy source).
+    """Check an uploaded recording by content and return it re-encoded (FLAC, or Opus from a
+    lossy source).
 
     Raises :class:`UploadRejected` unless the upload is at most ``max_bytes`` bytes, is one of
     the accepted containers and codecs, has exactly one audio stream and no video, and decodes
@@ -377,7 +379,7 @@ def validate_audio(
     # FFmpeg reads a real file (so the "file" protocol is the only one it may use); the
     # context manager deletes it on the way out, whatever happened (try/finally inside).
     with tempfile.NamedTemporaryFile(prefix="upload-", suffix=".audio") as spool:
-        _copy_capped(stream, spool, max_bytes, "recording")
+        spool_capped(stream, spool, max_bytes=max_bytes, what="recording")
         return validate_audio_file(spool.name, max_seconds=max_seconds, min_seconds=min_seconds)
 
 
@@ -390,12 +392,6 @@ def validate_audio_file(
         return _transcode(path, max_seconds, min_seconds)
     except _AV_ERRORS as exc:  # UnicodeDecodeError is a ValueError
         raise _malformed_audio() from exc
-
-
-def spool_capped(stream: BinaryIO, target: BinaryIO, *, max_bytes: int, what: str) -> None:
-    """Copy an upload into ``target`` (e.g. an anonymous temporary file), refusing it with the
-    usual "too large" or "empty" message past ``max_bytes`` or at zero bytes."""
-    _copy_capped(stream, target, max_bytes, what)
 
 
 def _open_audio_container(path: str) -> av.container.InputContainer:

@@ -60,7 +60,7 @@ def verification_run(*, stream: BinaryIO, filename: str = "") -> Verification:
 def _examined(spool: BinaryIO, media_type: str):
     """The provenance library's VerifyResult, from a sandboxed child."""
     from provenance.examine import verify_isolated
-    from provenance.sandbox import ExaminationFailed, TaskRefused
+    from provenance.sandbox import REFUSED_STATUS, ExaminationFailed, TaskRefused
 
     trust = credentials.trust_config()
     try:
@@ -82,9 +82,7 @@ def _examined(spool: BinaryIO, media_type: str):
                 "The file could not be read as a video or image (it may be damaged or truncated).",
                 code="unreadable",
             ) from exc
-        raise DomainError(
-            exc.message("file"), code=exc.code, status=examination.REFUSED_STATUS
-        ) from exc
+        raise DomainError(exc.message("file"), code=exc.code, status=REFUSED_STATUS) from exc
     log.debug("verified a %s in %.2f s of CPU", media_type, outcome.cpu_seconds)
     return result
 
