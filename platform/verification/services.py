@@ -110,7 +110,7 @@ def _assess(result, media_type: str) -> tuple[dict, Clip | None, str]:
     manifest = result.manifest
     watermark = result.watermark
     status = str(manifest.status)
-    signed_by_us = bool(getattr(manifest, "signed_by_us", False))
+    signed_by_us = manifest.signed_by_us
     binding = (manifest.soft_binding or {}).get("value") if status != "no_manifest" else None
     claimed_id = content_id_from_binding(str(binding)) if binding else None
     mark_id = watermark.payload_hex if watermark.detected else None
@@ -129,7 +129,7 @@ def _assess(result, media_type: str) -> tuple[dict, Clip | None, str]:
         record_found=clip is not None,
         matched_by=tuple(matched_by),
         signed_by_us=signed_by_us,
-        signature_valid=bool(getattr(manifest, "signature_valid", False)),
+        signature_valid=manifest.signature_valid,
         mark_contradicted=match.mark_contradicted,
     )
     verdict = verdict_for(evidence)
@@ -173,7 +173,7 @@ def _credentials(manifest) -> dict:
         "status": str(manifest.status),
         "present": str(manifest.status) != "no_manifest",
         "trusted": bool(manifest.trusted),
-        "signed_by_us": bool(getattr(manifest, "signed_by_us", False)),
+        "signed_by_us": manifest.signed_by_us,
         "signed_by": str(signer.get("issuer") or signer.get("common_name") or ""),
         "signed_at": str(signer.get("time") or ""),
         "generator": " ".join(

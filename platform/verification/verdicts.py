@@ -90,9 +90,7 @@ def verdict_for(evidence: Evidence) -> str:
         return Verdict.MADE_HERE
     if evidence.mark_contradicted:
         return Verdict.MARK_NOT_CLIP
-    ours = evidence.record_found and bool(
-        {"signature", "watermark", "fingerprint", "sha256"} & set(evidence.matched_by)
-    )
+    ours = evidence.record_found  # records link on our own evidence only (see records)
     if status == "other_signer" or (
         status == "invalid" and evidence.signature_valid and not evidence.signed_by_us
     ):
