@@ -90,23 +90,18 @@ def rate_limit_hit(
     return RateDecision(allowed=count <= limit, count=count, retry_after=retry_after)
 
 
-def rate_limit_check(
-    request: HttpRequest,
-    *,
-    scope: str,
-    message: str = "",
-    limit: int | None = None,
-    period_seconds: int | None = None,
-) -> None:
-    """Count this request against the client's budget for ``scope``; raise RateLimited beyond
-    it. ``limit``/``period_seconds`` override the configured rate (rarely needed)."""
-    configured_limit, configured_period = scope_rate(scope)
-    decision = rate_limit_hit(
-        scope=scope,
-        client=client_identity(request),
-        limit=configured_limit if limit is None else limit,
-        period_seconds=configured_period if period_seconds is None else period_seconds,
+def scope_decision(request: HttpRequest, *, scope: str) -> RateDecision:
+    """Count this request against the client's configured budget for ``scope``."""
+    limit, period = scope_rate(scope)
+    return rate_limit_hit(
+        scope=scope, client=client_identity(request), limit=limit, period_seconds=period
     )
+
+
+def rate_limit_check(request: HttpRequest, *, scope: str, message: str = "") -> None:
+    """Count this request against the client's budget for ``scope``; raise RateLimited beyond
+    it, saying when to try again."""
+    decision = scope_decision(request, scope=scope)
     if not decision.allowed:
         base = message or "Too many requests from your connection."
         raise RateLimited(
@@ -136,10 +131,7 @@ class ClientRateThrottle(BaseThrottle):
         scope = getattr(view, "throttle_scope", None)
         if not scope:
             return True
-        limit, period = scope_rate(scope)
-        decision = rate_limit_hit(
-            scope=scope, client=self.get_ident(request), limit=limit, period_seconds=period
-        )
+        decision = scope_decision(request, scope=scope)
         self._wait = None if decision.allowed else decision.retry_after
         return decision.allowed
 
