@@ -71,16 +71,11 @@ def fingerprint_image(rgb: np.ndarray) -> Fingerprint:
     return Fingerprint(_hash_plane(luma)[None])
 
 
-def fingerprint(path: str | os.PathLike[str], *, mime: str | None = None) -> Fingerprint:
-    """Fingerprint of a video (MP4 etc.) or an image file (PNG/JPEG); ``mime`` overrides the
-    file name's suffix (a path such as ``/proc/self/fd/3`` has none)."""
+def fingerprint(path: str | os.PathLike[str]) -> Fingerprint:
+    """Fingerprint of a video (MP4 etc.) or an image file (PNG/JPEG)."""
     from provenance.media import load_image_rgb
 
-    if mime is not None:
-        is_image = mime.startswith("image/")
-    else:
-        is_image = str(path).lower().endswith((".png", ".jpg", ".jpeg"))
-    if is_image:
+    if str(path).lower().endswith((".png", ".jpg", ".jpeg")):
         return fingerprint_image(load_image_rgb(path))
     return fingerprint_video(path)
 

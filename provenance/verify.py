@@ -13,7 +13,7 @@ from typing import Any
 
 from provenance import watermark as wm
 from provenance.binding import content_id_from_binding
-from provenance.fingerprint import Fingerprint, fingerprint
+from provenance.fingerprint import Fingerprint, fingerprint_image, fingerprint_video
 from provenance.manifest import (
     ManifestResult,
     TrustConfig,
@@ -76,9 +76,12 @@ def verify(
     if mime.startswith("image/"):
         from provenance.media import load_image_rgb
 
-        mark = wm.detect_image(load_image_rgb(path), key=watermark_key)
+        rgb = load_image_rgb(path)  # decoded once for the mark and the fingerprint
+        mark = wm.detect_image(rgb, key=watermark_key)
+        print_ = fingerprint_image(rgb)
     else:
         mark = wm.detect_video(path, key=watermark_key)
+        print_ = fingerprint_video(path)
     consistent = None
     if manifest.soft_binding and mark.detected:
         consistent = (
@@ -91,6 +94,6 @@ def verify(
         sha256=sha256_file(path),
         manifest=manifest,
         watermark=mark,
-        fingerprint=fingerprint(path, mime=mime),
+        fingerprint=print_,
         binding_consistent=consistent,
     )
