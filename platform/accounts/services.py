@@ -164,6 +164,13 @@ def _expire_pending(*, organisation: Organisation, email: str, now) -> None:
         expires_at__lte=now,
     ):
         _close(invitation, status=Invitation.Status.CANCELLED, by=None, now=now)
+        audit_record(
+            actor=Actor.system(),
+            action="organisation.invitation_expired",
+            object_type="organisation",
+            object_id=organisation.pk,
+            details={"invitation": invitation.pk},
+        )
 
 
 def _close(invitation: OrganisationInvitation, *, status: str, by: User | None, now) -> None:

@@ -218,3 +218,17 @@ def test_accepting_while_in_another_organisation_is_refused(founder):
     with pytest.raises(Conflict, match="leave it before"):
         _join(founder, other_founder)
     assert OrganisationInvitation.objects.get().status == "pending"
+
+
+def test_an_expired_invitation_is_closed_and_audited_when_the_address_is_invited_again(
+    settings, founder, django_capture_on_commit_callbacks
+):
+    settings.ORGANISATION_INVITATION_MAX_AGE = timedelta(seconds=-1)
+    _invite(founder, "late@example.org", django_capture_on_commit_callbacks)
+    settings.ORGANISATION_INVITATION_MAX_AGE = timedelta(days=7)
+    _invite(founder, "late@example.org", django_capture_on_commit_callbacks)
+    statuses = list(
+        OrganisationInvitation.objects.order_by("expires_at").values_list("status", flat=True)
+    )
+    assert statuses == ["cancelled", "pending"]
+    assert _actions()[-2:] == ["organisation.invitation_expired", "organisation.invitation_sent"]
