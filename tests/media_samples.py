@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
@@ -57,3 +58,20 @@ def video_with_audio_mp4(seconds: float = 0.5) -> bytes:
             for packet in stream.encode(None):
                 container.mux(packet)
     return buffer.getvalue()
+
+
+def reencode_mp4(src: str | Path, dst: Path, *, crf: int = 23) -> Path:
+    """A copy as another site would make it: decoded and encoded again with x264 (the C2PA
+    manifest does not survive; the watermark and the fingerprint should)."""
+    with av.open(str(src)) as source, av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=25, options={"crf": str(crf)})
+        first = True
+        for frame in source.decode(video=0):
+            if first:
+                stream.width, stream.height, stream.pix_fmt = frame.width, frame.height, "yuv420p"
+                first = False
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return dst

@@ -129,6 +129,23 @@ def audio_upload(member, consented_subject, speech_wav_bytes):
     )
 
 
+@pytest.fixture
+def finished_clip(
+    member, consented_subject, portrait_upload, audio_upload, django_capture_on_commit_callbacks
+):
+    """A clip made by a real job (in-process), signed and watermarked, not yet published."""
+    from jobs import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_create(
+            owner=member, subject=consented_subject, portrait=portrait_upload, audio=audio_upload,
+            size=256,
+        )  # fmt: skip
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    return job.clip
+
+
 @pytest.fixture(autouse=True)
 def _job_settings(settings, tmp_path_factory, request):
     # One signing chain for the whole session. In-process tests hold the database in one
@@ -148,6 +165,7 @@ __all__ = [
     "astronaut_jpeg",
     "audio_upload",
     "consented_subject",
+    "finished_clip",
     "member",
     "other_member",
     "portrait_upload",

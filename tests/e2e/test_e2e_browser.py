@@ -6,9 +6,7 @@ so. Screenshots of the key pages go to test-artifacts/e2e/."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import uuid
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import User
+from tests.media_samples import reencode_mp4
 from tests.real_worker import RealWorker
 
 pytestmark = [
@@ -27,55 +26,11 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "e2e"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium")
-    if executable is None:
-        message = "Debian's chromium is not installed (scripts/install installs it)"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the test's own database calls
-    # are still synchronous and safe. Only for this module: nothing else may inherit it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _reencode(src: Path, dst: Path) -> Path:
-    import av
-
-    with av.open(str(src)) as source, av.open(str(dst), "w") as out:
-        stream = out.add_stream("libx264", rate=25, options={"crf": "23"})
-        for index, frame in enumerate(source.decode(video=0)):
-            if index == 0:
-                stream.width, stream.height, stream.pix_fmt = frame.width, frame.height, "yuv420p"
-            for packet in stream.encode(frame.reformat(format="yuv420p")):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return dst
 
 
 def _verify(page, base: str, path: Path, name: str) -> str:
@@ -165,7 +120,7 @@ def test_member_to_moderator_in_a_real_browser(
     verdict = _verify(journalist, base, clip_path, "06-verify-intact")
     assert "Made here, with its Content Credentials intact." in verdict
     verdict = _verify(
-        journalist, base, _reencode(clip_path, tmp_path / "copy.mp4"), "07-verify-copy"
+        journalist, base, reencode_mp4(clip_path, tmp_path / "copy.mp4"), "07-verify-copy"
     )
     assert "credentials were stripped, but our watermark identifies it" in verdict
     journalist.click("#report-link")

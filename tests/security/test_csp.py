@@ -4,9 +4,6 @@ is neither missing nor quietly broken by an inline script or style."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from django.test import Client
 
@@ -15,12 +12,6 @@ from config.content_security import API_DOCS_POLICY, DEFAULT_POLICY
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 STRICT = [
     "default-src 'self'",
     "script-src 'self'",
@@ -65,25 +56,6 @@ def test_pages_have_no_inline_script_or_style(member):
 
 
 # ---------------------------------------------------------------- in a real browser
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium")
-    if executable is None:
-        message = "Debian's chromium is not installed (scripts/install installs it)"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread (see tests/e2e).
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            yield launched
-            launched.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
 _LISTEN = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (event) => {

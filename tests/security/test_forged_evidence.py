@@ -8,32 +8,23 @@ import io
 import zlib
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from jobs import services
 from PIL import Image
 from rest_framework.test import APIClient
 
+from tests.forgery import cat_png, repaint, sign_naming, watermarked_cat_png
+from tests.media_samples import reencode_mp4
+
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 
 @pytest.fixture
-def clip(
-    member, consented_subject, portrait_upload, audio_upload, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        job = services.job_create(
-            owner=member, subject=consented_subject, portrait=portrait_upload, audio=audio_upload,
-            size=256,
-        )  # fmt: skip
-    job.refresh_from_db()
-    assert job.status == "succeeded", job.error
-    clip = job.clip
-    services.clip_publish(clip=clip, user=member)  # "published, with consent in force"
-    clip.refresh_from_db()
-    return clip
+def clip(finished_clip, member):
+    services.clip_publish(clip=finished_clip, user=member)  # "published, with consent in force"
+    finished_clip.refresh_from_db()
+    return finished_clip
 
 
 @pytest.fixture
@@ -52,56 +43,6 @@ def _verify(content: bytes, name: str) -> dict:
     return response.json()
 
 
-def _cat_png(path: Path) -> Path:
-    from skimage import data
-
-    Image.fromarray(data.chelsea()[:256, :256]).save(path)
-    return path
-
-
-def _sign_naming(src: Path, dst: Path, *, chain, content_id: str) -> Path:
-    """Sign ``src`` with ``chain``, its soft-binding assertion naming ``content_id``."""
-    from provenance.binding import binding_value
-    from provenance.manifest import ClaimInfo, SigningConfig, WatermarkBinding, sign_media
-    from provenance.watermark import ALG
-
-    claim = ClaimInfo(
-        generator_name="Likeness",
-        generator_version="1",
-        watermark=WatermarkBinding(alg=ALG, value=binding_value(content_id)),
-    )
-    sign_media(src, dst, claim=claim, signing=SigningConfig.from_local_chain(chain))
-    return dst
-
-
-def _repaint(path: Path) -> bytes:
-    """The PNG with a few pixels changed and its other chunks (the manifest) left in place, so
-    it still decodes but no longer matches the hash its manifest signed."""
-    raw = path.read_bytes()
-    pixels = np.array(Image.open(io.BytesIO(raw)).convert("RGB"))
-    pixels[:8, :8] = 255 - pixels[:8, :8]
-    fresh = io.BytesIO()
-    Image.fromarray(pixels).save(fresh, format="PNG")
-    new_idat = b"".join(c for c in _chunks(fresh.getvalue()) if c[4:8] == b"IDAT")
-    out, placed = [raw[:8]], False
-    for chunk in _chunks(raw):
-        if chunk[4:8] == b"IDAT":
-            if not placed:
-                out.append(new_idat)
-                placed = True
-            continue
-        out.append(chunk)
-    return b"".join(out)
-
-
-def _chunks(png: bytes):
-    at = 8
-    while at < len(png):
-        length = int.from_bytes(png[at : at + 4], "big")
-        yield png[at : at + 12 + length]
-        at += 12 + length
-
-
 def _assert_links_nothing(result: dict, clip) -> None:
     findings = result["findings"]
     assert findings["record"] is None, findings
@@ -111,8 +52,8 @@ def _assert_links_nothing(result: dict, clip) -> None:
 
 
 def test_foreign_signature_naming_our_clip_links_no_record(clip, other_ca, tmp_path):
-    picture = _sign_naming(
-        _cat_png(tmp_path / "cat.png"), tmp_path / "signed.png", chain=other_ca,
+    picture = sign_naming(
+        cat_png(tmp_path / "cat.png"), tmp_path / "signed.png", chain=other_ca,
         content_id=clip.content_id,
     )  # fmt: skip
     result = _verify(picture.read_bytes(), "signed.png")
@@ -128,11 +69,11 @@ def test_foreign_signature_naming_our_clip_links_no_record(clip, other_ca, tmp_p
 
 
 def test_foreign_signature_with_broken_hash_links_no_record(clip, other_ca, tmp_path):
-    picture = _sign_naming(
-        _cat_png(tmp_path / "cat.png"), tmp_path / "signed.png", chain=other_ca,
+    picture = sign_naming(
+        cat_png(tmp_path / "cat.png"), tmp_path / "signed.png", chain=other_ca,
         content_id=clip.content_id,
     )  # fmt: skip
-    result = _verify(_repaint(picture), "tampered.png")
+    result = _verify(repaint(picture), "tampered.png")
     assert result["findings"]["credentials"]["status"] == "invalid"
     assert result["verdict"] == "signed_by_other"  # never "altered after it was made here"
     _assert_links_nothing(result, clip)
@@ -147,8 +88,8 @@ def test_our_certificate_on_a_forged_signature_is_not_ours(clip, tmp_path, setti
     keys = Path(settings.PROVENANCE_KEYS_DIR)
     credentials.trust_config()  # makes the local chain if this session has none yet
     ours = LocalChain(keys / "root.pem", keys / "signer.pem", keys / "signer.key")
-    signed = _sign_naming(
-        _cat_png(tmp_path / "cat.png"), tmp_path / "signed.png", chain=ours,
+    signed = sign_naming(
+        cat_png(tmp_path / "cat.png"), tmp_path / "signed.png", chain=ours,
         content_id=clip.content_id,
     )  # fmt: skip
     raw = bytearray(signed.read_bytes())
@@ -166,16 +107,10 @@ def test_our_certificate_on_a_forged_signature_is_not_ours(clip, tmp_path, setti
 
 
 def test_our_watermark_on_another_picture_is_called_out(clip, tmp_path):
-    from skimage import data
-
     from config import credentials
-    from provenance.watermark import Watermarker
 
-    cat = np.ascontiguousarray(data.chelsea()[:256, :256])
-    marked = Watermarker(int(clip.content_id, 16), key=credentials.watermark_key(), device="cpu")
-    buffer = io.BytesIO()
-    Image.fromarray(marked(cat[None])[0]).save(buffer, format="PNG")
-    result = _verify(buffer.getvalue(), "marked-cat.png")
+    marked = watermarked_cat_png(clip.content_id, key=credentials.watermark_key())
+    result = _verify(marked, "marked-cat.png")
     findings = result["findings"]
     assert findings["watermark"]["content_id"] == clip.content_id  # the mark is real...
     assert result["verdict"] == "watermark_not_clip", findings  # ...the picture is not the clip
@@ -197,11 +132,13 @@ def test_our_clip_is_still_ours(clip, tmp_path):
     assert poster["verdict"] == "made_here_intact"
 
     # Our poster with a changed pixel: our signature, our watermark, our fingerprint agree.
-    altered = _verify(_repaint(Path(clip.poster.path)), "poster.png")
+    altered = _verify(repaint(Path(clip.poster.path)), "poster.png")
     assert altered["verdict"] == "altered", altered["findings"]
     assert altered["findings"]["record"]["content_id"] == clip.content_id
 
-    reencoded = _verify(_reencode(clip.video.path, tmp_path / "copy.mp4"), "copy.mp4")
+    reencoded = _verify(
+        reencode_mp4(clip.video.path, tmp_path / "copy.mp4").read_bytes(), "copy.mp4"
+    )
     assert reencoded["verdict"] == "made_here_stripped", reencoded["findings"]
     assert reencoded["findings"]["record"]["content_id"] == clip.content_id
     assert {"watermark", "fingerprint"} <= set(reencoded["findings"]["record"]["matched_by"])
@@ -211,18 +148,3 @@ def test_our_clip_is_still_ours(clip, tmp_path):
     still = _verify(jpeg.getvalue(), "poster.jpg")
     assert still["verdict"] == "made_here_stripped", still["findings"]
     assert still["findings"]["record"]["content_id"] == clip.content_id
-
-
-def _reencode(src: str, dst: Path) -> bytes:
-    with av.open(src) as source, av.open(str(dst), "w") as out:
-        stream = out.add_stream("libx264", rate=25, options={"crf": "23"})
-        first = True
-        for frame in source.decode(video=0):
-            if first:
-                stream.width, stream.height, stream.pix_fmt = frame.width, frame.height, "yuv420p"
-                first = False
-            for packet in stream.encode(frame.reformat(format="yuv420p")):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return dst.read_bytes()

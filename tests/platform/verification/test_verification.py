@@ -18,37 +18,14 @@ from rest_framework.test import APIClient
 from verification.models import Verification
 
 from audit.actors import Actor
+from tests.media_samples import reencode_mp4
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clip(
-    member, consented_subject, portrait_upload, audio_upload, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        job = services.job_create(
-            owner=member, subject=consented_subject, portrait=portrait_upload, audio=audio_upload,
-            size=256,
-        )  # fmt: skip
-    job.refresh_from_db()
-    assert job.status == "succeeded", job.error
-    return job.clip
-
-
-def _reencode(src: str, dst: Path, *, crf: int = 23) -> Path:
-    with av.open(src) as source, av.open(str(dst), "w") as out:
-        stream = out.add_stream("libx264", rate=25, options={"crf": str(crf)})
-        first = True
-        for frame in source.decode(video=0):
-            if first:
-                stream.width, stream.height, stream.pix_fmt = frame.width, frame.height, "yuv420p"
-                first = False
-            for packet in stream.encode(frame.reformat(format="yuv420p")):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return dst
+def clip(finished_clip):
+    return finished_clip
 
 
 def _unrelated_clip(dst: Path) -> Path:
@@ -91,7 +68,7 @@ def test_every_verdict_on_real_files(clip, tmp_path, private_files):
     assert intact["findings"]["credentials"]["ai_generated"] is True
     assert intact["findings"]["watermark"]["content_id"] == clip.content_id
 
-    stripped_path = _reencode(clip.video.path, tmp_path / "reencoded.mp4")
+    stripped_path = reencode_mp4(clip.video.path, tmp_path / "reencoded.mp4")
     stripped = _verify(api, stripped_path).json()
     assert stripped["verdict"] == "made_here_stripped", stripped["findings"]
     assert stripped["findings"]["credentials"]["present"] is False
