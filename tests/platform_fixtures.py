@@ -50,6 +50,16 @@ def other_member(db):
 
 
 @pytest.fixture
+def member_api(member):
+    """The REST API as ``member`` (authenticated, no token needed)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(member)
+    return client
+
+
+@pytest.fixture
 def private_files(settings):
     """Every file under the private media folder, as paths relative to it."""
 
@@ -167,6 +177,7 @@ __all__ = [
     "consented_subject",
     "finished_clip",
     "member",
+    "member_api",
     "other_member",
     "portrait_upload",
     "private_files",

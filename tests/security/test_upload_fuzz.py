@@ -98,15 +98,6 @@ def mutated(draw, seeds: list[bytes]) -> bytes:
 
 
 @pytest.fixture
-def api(member):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.force_authenticate(member)
-    return client
-
-
-@pytest.fixture
 def no_throttle(settings):
     """The fuzz run measures robustness, not the per-client budget (tested on its own)."""
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "verify": "100000/min"}
@@ -120,11 +111,11 @@ def _assert_clear_refusal(response) -> None:
         assert error.get("message"), response.content[:500]
 
 
-def _upload_once(api, subject, kind: str, data: bytes, private_files) -> None:
+def _upload_once(member_api, subject, kind: str, data: bytes, private_files) -> None:
     from uploads.models import Upload
 
     before_rows, before_files = Upload.objects.count(), private_files()
-    response = api.post(
+    response = member_api.post(
         "/api/uploads/",
         {"subject": str(subject.pk), "kind": kind, "file": io.BytesIO(data)},
         format="multipart",
@@ -140,11 +131,13 @@ def _upload_once(api, subject, kind: str, data: bytes, private_files) -> None:
 
 
 @pytest.mark.parametrize("kind", ["portrait", "audio"])
-def test_fuzzed_uploads_never_fail_on_the_server(api, consented_subject, private_files, kind):
+def test_fuzzed_uploads_never_fail_on_the_server(
+    member_api, consented_subject, private_files, kind
+):
     @_FUZZ_UPLOADS
     @given(data=mutated(SEEDS[kind]))
     def run(data: bytes) -> None:
-        _upload_once(api, consented_subject, kind, data, private_files)
+        _upload_once(member_api, consented_subject, kind, data, private_files)
 
     run()
 

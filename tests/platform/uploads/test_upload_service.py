@@ -21,19 +21,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(member):
-    client = APIClient()
-    client.force_authenticate(member)
-    return client
-
-
-@pytest.fixture
 def subject(member):
     return SubjectFactory(owner=member)
 
 
-def _post(api, subject, name, content, kind="portrait", **extra):
-    return api.post(
+def _post(member_api, subject, name, content, kind="portrait", **extra):
+    return member_api.post(
         "/api/uploads/",
         {
             "subject": str(subject.id),
@@ -45,9 +38,9 @@ def _post(api, subject, name, content, kind="portrait", **extra):
     )
 
 
-def test_portrait_is_accepted_cleaned_and_private(api, subject, private_files):
+def test_portrait_is_accepted_cleaned_and_private(member_api, subject, private_files):
     polyglot = portrait_jpeg(gps=True) + _zip_bytes()
-    response = _post(api, subject, "grandma.png", polyglot)
+    response = _post(member_api, subject, "grandma.png", polyglot)
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["kind"] == "portrait" and body["width"] == 320 and body["height"] == 400
@@ -60,14 +53,14 @@ def test_portrait_is_accepted_cleaned_and_private(api, subject, private_files):
     assert not Image.open(io.BytesIO(data)).getexif(), "EXIF (and GPS) must be stripped"
     assert AuditEvent.objects.filter(action="upload.accepted", object_id=str(upload.id)).exists()
 
-    download = api.get(f"/api/uploads/{upload.id}/file/")
+    download = member_api.get(f"/api/uploads/{upload.id}/file/")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == data
     assert download["Cache-Control"] == "private, no-store"
 
 
-def test_audio_is_accepted_as_flac(api, subject):
-    response = _post(api, subject, "speech.mp3", speech_wav(1.5), kind="audio")
+def test_audio_is_accepted_as_flac(member_api, subject):
+    response = _post(member_api, subject, "speech.mp3", speech_wav(1.5), kind="audio")
     assert response.status_code == 201, response.json()
     assert response.json()["duration_seconds"] == pytest.approx(1.5, abs=0.05)
     assert response.json()["content_type"] == "audio/flac"
@@ -94,9 +87,9 @@ def _zip_bytes() -> bytes:
     ],
 )
 def test_malformed_files_are_refused_with_a_clear_message(
-    api, subject, private_files, name, content, kind, status, words
+    member_api, subject, private_files, name, content, kind, status, words
 ):
-    response = _post(api, subject, name, content, kind=kind)
+    response = _post(member_api, subject, name, content, kind=kind)
     assert 400 <= response.status_code < 500
     if status:
         assert response.status_code == status
@@ -109,51 +102,51 @@ def test_malformed_files_are_refused_with_a_clear_message(
     assert rejected.details["code"] == error["code"]
 
 
-def test_too_long_audio_is_refused(api, subject, settings, private_files):
+def test_too_long_audio_is_refused(member_api, subject, settings, private_files):
     settings.UPLOAD_AUDIO_MAX_SECONDS = 1.0
-    response = _post(api, subject, "long.wav", speech_wav(2.0), kind="audio")
+    response = _post(member_api, subject, "long.wav", speech_wav(2.0), kind="audio")
     assert response.status_code == 400
     assert "too_long" == response.json()["error"]["code"]
     assert private_files() == []
 
 
-def test_size_cap_is_checked_before_reading(api, subject, settings):
+def test_size_cap_is_checked_before_reading(member_api, subject, settings):
     settings.UPLOAD_PORTRAIT_MAX_BYTES = 1000
-    response = _post(api, subject, "big.jpg", portrait_jpeg())
+    response = _post(member_api, subject, "big.jpg", portrait_jpeg())
     assert response.status_code == 413
     assert "limit" in response.json()["error"]["message"]
 
 
-def test_quotas(api, subject, settings):
+def test_quotas(member_api, subject, settings):
     settings.UPLOAD_QUOTA_FILES = 1
-    assert _post(api, subject, "a.jpg", portrait_jpeg()).status_code == 201
-    response = _post(api, subject, "b.jpg", portrait_jpeg())
+    assert _post(member_api, subject, "a.jpg", portrait_jpeg()).status_code == 201
+    response = _post(member_api, subject, "b.jpg", portrait_jpeg())
     assert response.status_code == 403 and "limit of 1 files" in response.json()["error"]["message"]
     settings.UPLOAD_QUOTA_FILES = 10
     settings.UPLOAD_QUOTA_BYTES = Upload.objects.get().size + 10
-    response = _post(api, subject, "c.jpg", portrait_jpeg())
+    response = _post(member_api, subject, "c.jpg", portrait_jpeg())
     assert response.status_code == 403 and "storage limit" in response.json()["error"]["message"]
 
 
-def test_voice_flag_only_for_audio(api, subject):
-    response = _post(api, subject, "a.jpg", portrait_jpeg(), is_subject_voice=True)
+def test_voice_flag_only_for_audio(member_api, subject):
+    response = _post(member_api, subject, "a.jpg", portrait_jpeg(), is_subject_voice=True)
     assert response.status_code == 400
     assert "Only audio" in response.json()["error"]["message"]
 
 
-def test_someone_elses_subject_is_not_found(api):
+def test_someone_elses_subject_is_not_found(member_api):
     stranger_subject = SubjectFactory(owner=UserFactory())
-    response = _post(api, stranger_subject, "a.jpg", portrait_jpeg())
+    response = _post(member_api, stranger_subject, "a.jpg", portrait_jpeg())
     assert response.status_code == 404
     assert Upload.objects.count() == 0
 
 
 def test_delete_removes_file_and_row(
-    api, subject, private_files, django_capture_on_commit_callbacks
+    member_api, subject, private_files, django_capture_on_commit_callbacks
 ):
-    upload_id = _post(api, subject, "a.jpg", portrait_jpeg()).json()["id"]
+    upload_id = _post(member_api, subject, "a.jpg", portrait_jpeg()).json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
-        assert api.delete(f"/api/uploads/{upload_id}/").status_code == 204
+        assert member_api.delete(f"/api/uploads/{upload_id}/").status_code == 204
     assert private_files() == [] and Upload.objects.count() == 0
     assert AuditEvent.objects.filter(action="upload.deleted").count() == 1
 
@@ -176,8 +169,10 @@ def test_upload_page_shows_refusal_in_html(client, member, subject, private_file
     assert b"me.jpg" in page.content
 
 
-def test_originals_have_no_public_url(api, client, subject):
-    upload = Upload.objects.get(pk=_post(api, subject, "a.jpg", portrait_jpeg()).json()["id"])
+def test_originals_have_no_public_url(member_api, client, subject):
+    upload = Upload.objects.get(
+        pk=_post(member_api, subject, "a.jpg", portrait_jpeg()).json()["id"]
+    )
     with pytest.raises(NotImplementedError):
         upload.file.url  # noqa: B018 - private storage has no URL at all
     for path in (f"/{upload.file.name}", f"/media/{upload.file.name}", "/var/private/"):
@@ -187,10 +182,12 @@ def test_originals_have_no_public_url(api, client, subject):
     assert stranger.get(f"/api/uploads/{upload.id}/file/").status_code == 404
 
 
-def test_oversized_request_is_refused_before_it_is_read(api, client, member, subject, settings):
+def test_oversized_request_is_refused_before_it_is_read(
+    member_api, client, member, subject, settings
+):
     settings.UPLOAD_PORTRAIT_MAX_BYTES = settings.UPLOAD_AUDIO_MAX_BYTES = 1000
     big = b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024)
-    response = _post(api, subject, "big.jpg", big)
+    response = _post(member_api, subject, "big.jpg", big)
     assert response.status_code == 413
     assert "limited to" in response.json()["error"]["message"]
     client.force_login(member)
