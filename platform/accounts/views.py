@@ -61,12 +61,16 @@ def organisation(request):
 
 
 def _organisation_context(user) -> dict:
+    members = list(selectors.organisation_members(user=user))
     return {
         "org_form": OrganisationForm(),
         "invite_form": InviteForm(),
         "token_form": ApiTokenForm(),
         "tokens": selectors.api_tokens_visible_to(user),
-        "members": selectors.organisation_members(user=user),
+        "members": members,
+        # The last owner cannot leave (the service refuses): say so instead of a dead button.
+        "sole_owner": user.is_organisation_owner
+        and not any(m.is_organisation_owner for m in members if m.pk != user.pk),
         "invitations": selectors.organisation_invitations_pending(user=user),
     }
 

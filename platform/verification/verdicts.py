@@ -70,8 +70,7 @@ EXPLANATIONS = {
     ),
     Verdict.MARK_NOT_CLIP: (
         "This file carries the invisible watermark we put in our clips, but its picture does not "
-        "resemble the clip that watermark names: treat it as edited or forged. The id the mark "
-        "carries is shown below as what the mark says, not as proof of where this file came from."
+        "resemble the clip that watermark names: treat it as edited or forged."
     ),
 }
 

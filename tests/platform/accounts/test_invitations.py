@@ -199,6 +199,8 @@ def test_last_owner_cannot_leave(client, founder):
     member = UserFactory()
     _join(founder, member)
     client.force_login(founder)
+    page = client.get(reverse("organisation")).content.decode()
+    assert "To leave, first make another member an owner." in page
     refused = client.post(reverse("organisation-leave"))
     assert refused.status_code == 409 and b"last owner" in refused.content
     founder.refresh_from_db()
