@@ -1,7 +1,9 @@
-"""Audio in: decode any file PyAV can read, resample to 16 kHz mono, log-mel features in torch.
+"""Audio in: decode any file PyAV can read to mono, log-mel features in torch.
 
-`LogMelSpectrogram` is a plain nn.Module (STFT + a mel filterbank built here, no torchaudio);
-`frame_features` pools the 100 Hz mel frames onto the video's frame times.
+A clip's audio is decoded once, at the output rate (48 kHz, the MP4's track);
+`to_analysis_rate` derives the 16 kHz signal the features are computed at, in torch on the
+samples' device. `LogMelSpectrogram` is a plain nn.Module (STFT + a mel filterbank built
+here, no torchaudio); `compute_features` pools the 100 Hz mel frames onto the video's frames.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def decode_audio(
         ) from exc
     finally:
         container.close()
-    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0)
     if samples.size < MIN_AUDIO_SECONDS * sample_rate:
         raise EmptyAudioError(
             f"The audio is empty or shorter than {MIN_AUDIO_SECONDS:g} s; record a few words."
@@ -78,6 +80,38 @@ def decode_audio(
     if not np.isfinite(samples).all():
         raise UnreadableAudioError("The audio holds invalid (non-finite) samples.")
     return samples
+
+
+def to_analysis_rate(
+    samples: torch.Tensor, sample_rate: int, *, block: int = 1 << 15
+) -> torch.Tensor:
+    """(S,) samples at `sample_rate` (a whole multiple of ANALYSIS_RATE) -> (ceil(S / k),) at
+    ANALYSIS_RATE, on the samples' device.
+
+    A Kaiser-windowed sinc low-pass, as libswresample's defaults (32 taps at the low rate,
+    cutoff at 0.97 of its Nyquist, beta 9), applied in blocks of `block` output samples so
+    memory stays small for long audio.
+    """
+    factor, rest = divmod(sample_rate, ANALYSIS_RATE)
+    if rest or factor < 1:
+        raise ValueError(f"{sample_rate} Hz is not a whole multiple of {ANALYSIS_RATE} Hz")
+    if factor == 1:
+        return samples
+    half = 16 * factor
+    n = torch.arange(-half, half + 1, dtype=torch.float64)
+    cutoff = 0.97 / (2 * factor)  # cycles per input sample
+    window = torch.kaiser_window(2 * half + 1, periodic=False, beta=9.0, dtype=torch.float64)
+    taps = 2 * cutoff * torch.sinc(2 * cutoff * n) * window
+    taps = (taps / taps.sum()).to(samples.device, samples.dtype).view(1, 1, -1)
+    total = samples.numel()
+    out = samples.new_empty((total + factor - 1) // factor)
+    for first in range(0, out.numel(), block):
+        last = min(out.numel(), first + block)
+        lo, hi = first * factor - half, (last - 1) * factor + half + 1  # input span needed
+        segment = samples[max(lo, 0) : min(hi, total)]
+        segment = torch.nn.functional.pad(segment[None, None], (max(0, -lo), max(0, hi - total)))
+        out[first:last] = torch.nn.functional.conv1d(segment, taps, stride=factor)[0, 0]
+    return out
 
 
 @dataclass(frozen=True)

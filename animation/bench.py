@@ -90,8 +90,13 @@ def _quality(portrait_path: Path, audio: Path, out_dir: Path, size: int) -> tupl
     from .warp import HeadSupport, WarpConfig
 
     frames: list[np.ndarray] = []
+
+    def keep(chunk: torch.Tensor, start: int) -> torch.Tensor:
+        frames.append(chunk.cpu().numpy().copy())
+        return chunk
+
     result = animate(portrait_path, audio, out_dir / "quality.mp4", size=size, seed=0,
-                     frame_hook=lambda c, s: (frames.append(c.copy()), c)[1])  # fmt: skip
+                     frame_hook=keep)  # fmt: skip
     video = np.concatenate(frames)
     image = load_portrait(portrait_path)
     source = resize_rgb(image, *output_size(image.shape[1], image.shape[0], size))

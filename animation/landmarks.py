@@ -10,6 +10,7 @@ scale as x, smaller is closer to the camera).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,7 +74,10 @@ def _quiet_mediapipe() -> None:
 class FaceLandmarker:
     """Finds faces and their 478 landmarks. Holds the mediapipe graphs; use as a context manager.
 
-    The graphs are created lazily on first use, so constructing one costs nothing.
+    The graphs are created lazily on first use (or by `warm_up`), so constructing one costs
+    nothing, and are reused for every image: still images carry no state between calls (the
+    detector and the static mesh look at each image afresh); the tracking mesh of `track` is
+    reset at the start of every clip. Not thread-safe: one caller at a time.
     """
 
     def __init__(self, config: LandmarkConfig | None = None) -> None:
@@ -81,6 +85,7 @@ class FaceLandmarker:
         self._detector = None
         self._mesh = None
         self._video_mesh = None
+        self._video_mesh_used = False
 
     def __enter__(self) -> FaceLandmarker:
         return self
@@ -93,6 +98,13 @@ class FaceLandmarker:
             if graph is not None:
                 graph.close()
         self._detector = self._mesh = self._video_mesh = None
+        self._video_mesh_used = False
+
+    def warm_up(self) -> None:
+        """Build the still-image graphs and run them once (model loading, first allocations)."""
+        blank = np.zeros((64, 64, 3), np.uint8)
+        self._get_detector().process(blank)
+        self._get_mesh().process(blank)
 
     # -- mediapipe graphs -------------------------------------------------------------------
     def _solutions(self):
@@ -178,9 +190,12 @@ class FaceLandmarker:
             )
         return FaceLandmarks(points, len(boxes), face_index, box).scaled(1.0 / scale)
 
-    def track(self, frames: list[np.ndarray]) -> list[np.ndarray | None]:
+    def track(self, frames: Iterable[np.ndarray]) -> list[np.ndarray | None]:
         """Landmarks (478, 3) of one face through consecutive video frames; None where lost."""
         mesh = self._get_video_mesh()
+        if self._video_mesh_used:
+            mesh.reset()  # a new clip: forget the face tracked through the previous one
+        self._video_mesh_used = True
         out: list[np.ndarray | None] = []
         for frame in frames:
             result = mesh.process(np.ascontiguousarray(frame))

@@ -9,8 +9,9 @@ interface and is the pipeline's default; `"signal"` selects the signal-based one
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeGuard, runtime_checkable
 
 import numpy as np
 import torch
@@ -35,6 +36,19 @@ class AudioToMotion(Protocol):
 
     def predict(self, features: AudioFeatures) -> torch.Tensor:
         """Mouth parameters (T, 4) for the T = features.n_frames video frames."""
+        ...
+
+
+@runtime_checkable
+class ModelPredictor(AudioToMotion, Protocol):
+    """A predictor that runs a model: its owner puts it on a device and loads it once."""
+
+    def to(self, device: torch.device) -> ModelPredictor:
+        """Run on `device` from now on (moving the model if it is loaded); returns self."""
+        ...
+
+    def load(self) -> None:
+        """Load the weights now (onto the current device), if not done yet."""
         ...
 
 
@@ -105,33 +119,36 @@ class SignalMouthPredictor:
         return torch.from_numpy(params.astype(np.float32))
 
 
+def runs_a_model(predictor: AudioToMotion) -> TypeGuard[ModelPredictor]:
+    """Whether `predictor` is a ModelPredictor (checked without touching its attributes:
+    isinstance would read `version`, which loads the weights)."""
+    return all(callable(inspect.getattr_static(predictor, name, None)) for name in ("to", "load"))
+
+
 PREDICTORS = ("learned", "signal")
 DEFAULT_PREDICTOR = "learned"
-_SHARED: dict[str, AudioToMotion] = {}
 
 
 def resolve_predictor(predictor: AudioToMotion | str | None = None) -> AudioToMotion:
-    """An instance as given; None / "learned" -> the shipped learned model; "signal" -> the
-    signal-based predictor.
+    """An instance as given; None / "learned" -> a new shipped learned model (its weights load
+    when first needed, see `ModelPredictor`); "signal" -> a new signal-based predictor.
 
-    The learned model (`mouth_model.LearnedMouthPredictor`) is the default: it beats the signal
-    predictor on every figure on held-out voices and languages (`python -m
-    animation.evaluate_mouth`), and its coarticulated, graded mouth shapes look like speech
-    where loudness alone gapes on every loud syllable.
+    Nothing is cached here: whoever resolves a predictor keeps it (the `Animator` does, for
+    the life of a worker). The learned model (`mouth_model.LearnedMouthPredictor`) is the
+    default: it beats the signal predictor on every figure on held-out voices and languages
+    (`python -m animation.evaluate_mouth`), and its coarticulated, graded mouth shapes look
+    like speech where loudness alone gapes on every loud syllable.
     """
     if predictor is None or isinstance(predictor, str):
         name = predictor or DEFAULT_PREDICTOR
         if name not in PREDICTORS:
             choices = " or ".join(repr(p) for p in PREDICTORS)
             raise ValueError(f"Unknown mouth predictor {name!r} (use {choices}).")
-        if name not in _SHARED:
-            if name == "learned":
-                from .mouth_model import LearnedMouthPredictor  # lazy: weights load on first use
+        if name == "learned":
+            from .mouth_model import LearnedMouthPredictor  # lazy: imports the model code
 
-                _SHARED[name] = LearnedMouthPredictor()
-            else:
-                _SHARED[name] = SignalMouthPredictor()
-        return _SHARED[name]
+            return LearnedMouthPredictor()
+        return SignalMouthPredictor()
     return predictor
 
 

@@ -6,9 +6,10 @@ shifted so each output sees `lookahead_frames` of future audio (the mouth antici
 sound it is about to make) and the rest of its receptive field in the past.
 
 `LearnedMouthPredictor` is the wrapper the architecture asks for: it loads the shipped weights
-(`weights/mouth_v1.pt`, with `map_location`) on first use, runs on the features' device under
-`torch.inference_mode()`, resamples the 50 Hz output onto the video frames and keeps the mouth
-at rest where the audio is silent. Nothing is loaded at import time.
+(`weights/mouth_v1.pt`, with `map_location`) once, onto its device (`to(device)`, then `load()`
+or first use), frozen (no autograd graph whatever the caller's grad mode), resamples the 50 Hz
+output onto the video frames and keeps the mouth at rest where the audio is silent. Nothing is
+loaded at import time.
 """
 
 from __future__ import annotations
@@ -150,41 +151,42 @@ class LearnedMouthPredictor:
     name = "learned"
 
     def __init__(
-        self, weights: str | os.PathLike | None = None, *, silence_db: float = -60.0,
-        rest_after_s: float = 0.25,
+        self, weights: str | os.PathLike | None = None, *, device: str | torch.device = "cpu",
+        silence_db: float = -60.0, rest_after_s: float = 0.25,
     ) -> None:  # fmt: skip
         self.weights = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+        self.device = torch.device(device)
         self.silence_db = silence_db  # frames quieter than this (dB FS) count as silent ...
         self.rest_after_s = rest_after_s  # ... and further than this from sound rest the mouth
-        self._models: dict[str, MouthNet] = {}
+        self._net: MouthNet | None = None
         self._version: str | None = None
 
     @property
     def version(self) -> str:
-        if self._version is None:
-            self._model(torch.device("cpu"))
+        self.load()
         return self._version
 
-    def _model(self, device: torch.device) -> MouthNet:
-        key = str(device)
-        if key not in self._models:
+    def to(self, device: str | torch.device) -> LearnedMouthPredictor:
+        self.device = torch.device(device)
+        if self._net is not None:
+            self._net = self._net.to(self.device)
+        return self
+
+    def load(self) -> None:
+        if self._net is None:
             if not self.weights.is_file():
                 raise FileNotFoundError(f"The mouth model weights {self.weights} are missing.")
-            model, version = load_checkpoint(self.weights, map_location=device)
-            self._models[key] = model
-            self._version = version
-        return self._models[key]
+            net, version = load_checkpoint(self.weights, map_location=self.device)
+            self._net, self._version = net.requires_grad_(False), version
 
     def predict(self, features) -> torch.Tensor:
         """(T, 4) mouth parameters on CPU for the T = features.n_frames video frames."""
-        log_mel = features.log_mel  # (T_mel, n_mels)
-        model = self._model(log_mel.device)
-        with torch.inference_mode():
-            x = log_mel.float()[None]  # (1, T_mel, n_mels)
-            if x.shape[1] < 2:
-                return torch.zeros(features.n_frames, 4)
-            level = clip_level(x, model.config)  # (1,)
-            out = model(x, level)[0].float().cpu().numpy()  # (T_mel // 2, 4)
+        self.load()
+        x = features.log_mel.to(self.device, torch.float32)[None]  # (1, T_mel, n_mels)
+        if x.shape[1] < 2:
+            return torch.zeros(features.n_frames, 4)
+        level = clip_level(x, self._net.config)  # (1,)
+        out = self._net(x, level)[0].float().cpu().numpy()  # (T_mel // 2, 4)
         times = (2 * np.arange(len(out)) + 0.5) * features.mel_config.hop_length
         times = times / features.mel_config.sample_rate  # (T_out,) s
         frame_times = (np.arange(features.n_frames) + 0.5) / features.fps  # (T,) s

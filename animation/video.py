@@ -2,18 +2,23 @@
 
 `ClipWriter` takes frames chunk by chunk and interleaves the matching stretch of audio, so memory
 stays flat however long the clip. It writes to a temporary file next to the target and renames
-it only when everything succeeded: a failed job leaves nothing behind.
+it only when everything succeeded: a failed job leaves nothing behind. Frames come as torch
+tensors on any device: off the CPU they are converted to YUV 4:2:0 where they are (`yuv.py`),
+so only the planes cross to the CPU; CPU frames go to libswscale as RGB (its SIMD conversion
+is faster there than torch's; both give the same colours within one code value).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .errors import DrivingVideoError
 
@@ -24,7 +29,11 @@ class EncoderConfig:
     preset: str = "veryfast"  # x264 speed/size trade-off (FACTS: ~550 fps at 512² veryfast)
     audio_rate: int = 48_000  # Hz of the AAC track
     audio_bitrate: int = 128_000  # bits/s of the AAC track
+    # FFmpeg's AAC coder: "fast" takes half the time of the default "twoloop" and, at 128 kb/s
+    # mono, keeps speech cleaner (SNR 46 vs 30 dB); "twoloop" shapes noise for low bitrates.
+    audio_coder: str = "fast"
     threads: int = 0  # x264 threads; 0 lets FFmpeg decide
+    yuv_in_torch: bool | None = None  # RGB -> YUV on the frames' device; None: unless on CPU
 
 
 class ClipWriter:
@@ -50,12 +59,9 @@ class ClipWriter:
         self.path = Path(path)
         self.fps = Fraction(fps).limit_denominator(1001)
         self.n_frames = n_frames
-        total = int(round(n_frames / self.fps * c.audio_rate))
-        samples = np.zeros(total, np.float32)
-        if audio is not None:
-            take = min(total, len(audio))
-            samples[:take] = np.clip(audio[:take], -1.0, 1.0)
-        self._audio = samples
+        self._audio_total = int(round(n_frames / self.fps * c.audio_rate))  # samples in the MP4
+        # Trimmed here, padded with silence and clipped frame by frame (no copy of long audio).
+        self._audio = np.zeros(0, np.float32) if audio is None else audio[: self._audio_total]
         self._audio_pos = 0
         self._frames_written = 0
         fd, tmp = tempfile.mkstemp(suffix=".mp4", prefix=".partial-", dir=self.path.parent)
@@ -71,6 +77,7 @@ class ClipWriter:
         self._aud = self._container.add_stream("aac", rate=c.audio_rate)
         self._aud.layout = "mono"
         self._aud.bit_rate = c.audio_bitrate
+        self._aud.options = {"aac_coder": c.audio_coder}
         self._frame_size = 1024
         self._closed = False
 
@@ -83,12 +90,22 @@ class ClipWriter:
         else:
             self.abort()
 
-    def write(self, frames: np.ndarray) -> None:
-        """Encode (N, H, W, 3) uint8 RGB frames and the audio up to their end time."""
+    def write(self, frames: torch.Tensor | np.ndarray) -> None:
+        """Encode (N, H, W, 3) uint8 RGB frames (on any device) and the audio up to their end."""
         import av
 
-        for frame in frames:
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        frames = torch.as_tensor(frames)
+        on_device = self.config.yuv_in_torch
+        if on_device is None:
+            on_device = frames.device.type != "cpu"
+        if on_device:
+            from .yuv import rgb_to_yuv420
+
+            images, pix_fmt = rgb_to_yuv420(frames).cpu().numpy(), "yuv420p"  # planes cross
+        else:
+            images, pix_fmt = frames.cpu().numpy(), "rgb24"
+        for image in images:
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=pix_fmt)
             vf.pts = self._frames_written
             self._frames_written += 1
             for packet in self._video.encode(vf):
@@ -101,10 +118,10 @@ class ClipWriter:
 
         size = self._frame_size
         while self._audio_pos + size <= until or (final and self._audio_pos < until):
-            chunk = self._audio[self._audio_pos : self._audio_pos + size]
-            if len(chunk) < size:
-                chunk = np.pad(chunk, (0, size - len(chunk)))
-            af = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+            chunk = np.zeros((1, size), np.float32)
+            take = self._audio[self._audio_pos : self._audio_pos + size]
+            np.clip(take, -1.0, 1.0, out=chunk[0, : len(take)])
+            af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
             af.sample_rate = self.config.audio_rate
             af.pts = self._audio_pos
             self._audio_pos += size
@@ -115,7 +132,7 @@ class ClipWriter:
         if self._closed:
             return
         try:
-            self._write_audio(len(self._audio), final=True)
+            self._write_audio(self._audio_total, final=True)
             for packet in self._video.encode(None):
                 self._container.mux(packet)
             for packet in self._aud.encode(None):
@@ -138,17 +155,13 @@ class ClipWriter:
         self._tmp.unlink(missing_ok=True)
 
 
-@dataclass
-class DrivingClip:
-    frames: list[np.ndarray]  # video frames (H, W, 3) uint8 RGB, resampled to the output fps
-    fps: float  # the output fps they were resampled to
-    audio_path: Path  # the clip itself (its audio track, if any, is read from it)
-
-
-def read_driving_video(
+def driving_frames(
     path: str | os.PathLike, fps: float, max_side: int = 480, max_seconds: float = 600.0
-) -> DrivingClip:
-    """Decode a driving clip at `fps` (frames held in time), shrunk to `max_side` px."""
+) -> Iterator[np.ndarray]:
+    """Yield a driving clip's frames at `fps` (held in time), shrunk to `max_side` px.
+
+    One frame at a time, so a long clip is never held whole in memory.
+    """
     import av
 
     from .portrait import resize_rgb
@@ -160,7 +173,7 @@ def read_driving_video(
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise DrivingVideoError("The driving video could not be read.") from exc
-    frames: list[np.ndarray] = []
+    count = 0
     try:
         if not container.streams.video:
             raise DrivingVideoError("The driving file has no video track.")
@@ -177,12 +190,12 @@ def read_driving_video(
                 if scale < 1.0:
                     image = resize_rgb(image, round(image.shape[1] * scale),
                                        round(image.shape[0] * scale))  # fmt: skip
-                frames.append(image)
-                next_time = len(frames) / fps
+                yield image
+                count += 1
+                next_time = count / fps
     except (av.error.FFmpegError, ValueError) as exc:
         raise DrivingVideoError("The driving video could not be decoded.") from exc
     finally:
         container.close()
-    if not frames:
+    if not count:
         raise DrivingVideoError("The driving video holds no frames.")
-    return DrivingClip(frames, fps, path)

@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         frames = synth_clip(src_img, n_frames, seed=i)
         payload = int(np.random.default_rng(i).integers(0, 2**63)) * 2 + (i & 1)
         truth = ecc.int_to_bits(payload)
-        marker = wm.Watermarker(payload, batch_size=16)
+        marker = wm.Watermarker(payload)
         t0 = time.perf_counter()
         marked = marker(frames)
         embed_ms.append(1000 * (time.perf_counter() - t0) / len(frames))
@@ -263,7 +263,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     # Timings: embedding per 512^2 frame, detection on a 10 s clip (decode included).
     frames = synth_clip(photos[0], 10 * FPS, seed=1)
-    marker = wm.Watermarker(123, batch_size=16)
+    marker = wm.Watermarker(123)
     marker(frames[:16])
     t0 = time.perf_counter()
     marked = marker(frames)
@@ -274,7 +274,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     detect_10s = time.perf_counter() - t0
     cuda = None
     if torch.cuda.is_available():
-        gpu = wm.Watermarker(123, device="cuda", batch_size=32)
+        gpu = wm.Watermarker(123, device="cuda")
         t = torch.from_numpy(frames).cuda()
         gpu.embed_tensor(t[:32])
         torch.cuda.synchronize()

@@ -25,6 +25,7 @@ __all__ = [
     "fingerprint_image",
     "fingerprint_luma",
     "fingerprint_video",
+    "FrameFingerprinter",
 ]
 
 SEGMENTS = 8
@@ -57,8 +58,7 @@ def fingerprint_luma(planes: list[np.ndarray] | np.ndarray) -> Fingerprint:
     n = len(planes)
     if n == 0:
         raise ValueError("no frames to fingerprint")
-    segs = min(SEGMENTS, n)
-    edges = np.linspace(0, n, segs + 1).round().astype(int)
+    edges = segment_edges(n)
     rows = []
     for a, b in zip(edges[:-1], edges[1:], strict=True):
         mean = np.mean([np.asarray(p, np.float32) for p in planes[a:b]], axis=0)
@@ -90,8 +90,8 @@ def fingerprint_video(path: str | os.PathLike[str]) -> Fingerprint:
     from provenance.media import MAX_FRAMES, count_video_frames, iter_video_luma
 
     expected = min(count_video_frames(path), MAX_FRAMES)
-    segs = max(1, min(SEGMENTS, expected))
-    edges = np.linspace(0, max(expected, 1), segs + 1).round().astype(int)
+    edges = segment_edges(expected)
+    segs = len(edges) - 1
     rows: list[np.ndarray] = []
     total: np.ndarray | None = None
     count = 0
@@ -109,6 +109,60 @@ def fingerprint_video(path: str | os.PathLike[str]) -> Fingerprint:
     if not rows:
         raise ValueError("no frames to fingerprint")
     return Fingerprint(np.stack(rows))
+
+
+def segment_edges(n: int) -> np.ndarray:
+    """Frame numbers where each of a clip's stretches starts, plus the end: (segments + 1,)."""
+    segs = max(1, min(SEGMENTS, n))
+    return np.linspace(0, max(n, 1), segs + 1).round().astype(int)
+
+
+class FrameFingerprinter:
+    """The fingerprint of a clip from its frames as they are made, before encoding (no decode).
+
+    ``add(frames)`` takes each chunk of (N, H, W, 3) uint8 RGB frames in order, as a numpy
+    array or a torch tensor on any device; ``result()`` hashes each stretch's mean exactly as
+    ``fingerprint_video`` does (half-size luma; luma is linear, so the luma of the stretch's
+    mean RGB is the mean of its lumas). The encoder's loss moves the hash by a few bits at
+    most, far inside ``MATCH_THRESHOLD``. Memory: one half-size sum per stretch.
+    """
+
+    def __init__(self, total_frames: int) -> None:
+        if total_frames < 1:
+            raise ValueError("no frames to fingerprint")
+        self.total = total_frames
+        self.edges = segment_edges(total_frames)
+        self._sums: list[np.ndarray | None] = [None] * (len(self.edges) - 1)
+        self._seen = 0
+
+    def add(self, frames) -> None:
+        start, stop = self._seen, self._seen + len(frames)
+        if stop > self.total:
+            raise ValueError(f"more than the {self.total} frames announced")
+        for seg, (a, b) in enumerate(zip(self.edges[:-1], self.edges[1:], strict=True)):
+            lo, hi = max(a, start), min(b, stop)
+            if lo < hi:
+                part = _half_size_sum(frames[lo - start : hi - start])
+                total = self._sums[seg]
+                self._sums[seg] = part if total is None else total + part
+        self._seen = stop
+
+    def result(self) -> Fingerprint:
+        if self._seen != self.total:
+            raise ValueError(f"{self._seen} of the {self.total} frames announced were added")
+        rows = []
+        for total, a, b in zip(self._sums, self.edges[:-1], self.edges[1:], strict=True):
+            mean_rgb = total / float(b - a)
+            rows.append(_hash_plane(mean_rgb @ np.array([0.299, 0.587, 0.114])))
+        return Fingerprint(np.stack(rows))
+
+
+def _half_size_sum(frames) -> np.ndarray:
+    """(N, H, W, 3) uint8 (numpy or torch) -> (H/2, W/2, 3) float64 sum over the frames."""
+    half = frames[:, ::2, ::2]
+    if isinstance(half, np.ndarray):
+        return half.sum(axis=0, dtype=np.float64)
+    return half.float().sum(dim=0).cpu().numpy().astype(np.float64)
 
 
 def _mean_of_sum(total: np.ndarray, count: int) -> np.ndarray:

@@ -156,6 +156,15 @@ def finished_clip(
     return job.clip
 
 
+@pytest.fixture
+def enqueued_jobs(monkeypatch) -> list:
+    """Jobs are put on the queue but not run: the ids queued, in order. The one place tests
+    stop jobs from running (every job is queued through jobs.queue)."""
+    queued: list = []
+    monkeypatch.setattr("jobs.queue.job_enqueue", lambda *, job_id: queued.append(job_id))
+    return queued
+
+
 @pytest.fixture(autouse=True)
 def _job_settings(settings, tmp_path_factory, request):
     # One signing chain for the whole session. In-process tests hold the database in one
@@ -175,6 +184,7 @@ __all__ = [
     "astronaut_jpeg",
     "audio_upload",
     "consented_subject",
+    "enqueued_jobs",
     "finished_clip",
     "member",
     "member_api",

@@ -14,10 +14,11 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from audit.actors import Actor
+from audit.actions import AuditAction
 from audit.services import audit_record
-from config.errors import Conflict, DomainError, NotAllowed
 from config.signed_links import LinkInvalid, link_nonce_matches, link_nonce_new
+from core.actors import Actor
+from core.errors import Conflict, DomainError, NotAllowed
 
 from .links import INVITATION_LINK, invitation_url
 from .models import ApiToken, Organisation, OrganisationInvitation, User
@@ -40,7 +41,10 @@ def member_signup(*, username: str, email: str, password: str) -> User:
     user.set_password(password)
     user.save()
     audit_record(
-        actor=Actor.of_user(user), action="member.signed_up", object_type="user", object_id=user.pk
+        actor=Actor.of_user(user),
+        action=AuditAction.MEMBER_SIGNED_UP,
+        object_type="user",
+        object_id=user.pk,
     )
     return user
 
@@ -62,7 +66,7 @@ def organisation_create(*, name: str, founder: User) -> Organisation:
     founder.save(update_fields=["organisation", "organisation_role"])
     audit_record(
         actor=Actor.of_user(founder),
-        action="organisation.created",
+        action=AuditAction.ORGANISATION_CREATED,
         object_type="organisation",
         object_id=organisation.pk,
         details={"name": name},
@@ -86,7 +90,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     )
     audit_record(
         actor=Actor.of_user(user),
-        action="api_token.created",
+        action=AuditAction.API_TOKEN_CREATED,
         object_type="api_token",
         object_id=token.pk,
         details={"name": token.name, "prefix": prefix},
@@ -103,7 +107,7 @@ def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         audit_record(
             actor=Actor.of_user(user),
-            action="api_token.revoked",
+            action=AuditAction.API_TOKEN_REVOKED,
             object_type="api_token",
             object_id=token.pk,
             details={"prefix": token.prefix},
@@ -146,7 +150,7 @@ def organisation_invite(
         ) from exc
     audit_record(
         actor=Actor.of_user(invited_by),
-        action="organisation.invitation_sent",
+        action=AuditAction.ORGANISATION_INVITATION_SENT,
         object_type="organisation",
         object_id=organisation.pk,
         details={"invitation": invitation.pk},
@@ -166,7 +170,7 @@ def _expire_pending(*, organisation: Organisation, email: str, now) -> None:
         _close(invitation, status=Invitation.Status.CANCELLED, by=None, now=now)
         audit_record(
             actor=Actor.system(),
-            action="organisation.invitation_expired",
+            action=AuditAction.ORGANISATION_INVITATION_EXPIRED,
             object_type="organisation",
             object_id=organisation.pk,
             details={"invitation": invitation.pk},
@@ -227,7 +231,7 @@ def organisation_invitation_accept(*, token: str, user: User) -> OrganisationInv
     _close(invitation, status=Invitation.Status.ACCEPTED, by=user, now=timezone.now())
     audit_record(
         actor=Actor.of_user(user),
-        action="organisation.invitation_accepted",
+        action=AuditAction.ORGANISATION_INVITATION_ACCEPTED,
         object_type="organisation",
         object_id=invitation.organisation_id,
         details={"invitation": invitation.pk, "member": user.pk},
@@ -245,7 +249,7 @@ def organisation_invitation_decline(
     _close(invitation, status=Invitation.Status.DECLINED, by=by, now=timezone.now())
     audit_record(
         actor=Actor.of_user(by) if by else Actor.invitee(invitation.pk),
-        action="organisation.invitation_declined",
+        action=AuditAction.ORGANISATION_INVITATION_DECLINED,
         object_type="organisation",
         object_id=invitation.organisation_id,
         details={"invitation": invitation.pk},
@@ -268,7 +272,7 @@ def organisation_invitation_cancel(
     _close(invitation, status=Invitation.Status.CANCELLED, by=user, now=timezone.now())
     audit_record(
         actor=Actor.of_user(user),
-        action="organisation.invitation_cancelled",
+        action=AuditAction.ORGANISATION_INVITATION_CANCELLED,
         object_type="organisation",
         object_id=invitation.organisation_id,
         details={"invitation": invitation.pk},
@@ -283,7 +287,7 @@ def organisation_leave(*, user: User) -> Organisation:
         raise DomainError("You do not belong to an organisation.", code="not_member", status=404)
     organisation = user.organisation
     _check_an_owner_remains(organisation=organisation, leaving=user)
-    _detach(member=user, actor=user, action="organisation.member_left")
+    _detach(member=user, actor=user, action=AuditAction.ORGANISATION_MEMBER_LEFT)
     return organisation
 
 
@@ -303,7 +307,7 @@ def organisation_member_remove(*, member: User, by: User) -> User:
     member = _fellow_member_locked(member=member, by=by, to="remove members")
     if member.pk == by.pk:
         raise DomainError("To leave the organisation yourself, use Leave.", code="remove_self")
-    _detach(member=member, actor=by, action="organisation.member_removed")
+    _detach(member=member, actor=by, action=AuditAction.ORGANISATION_MEMBER_REMOVED)
     return member
 
 
@@ -316,7 +320,7 @@ def organisation_owner_grant(*, member: User, by: User) -> User:
         member.save(update_fields=["organisation_role"])
         audit_record(
             actor=Actor.of_user(by),
-            action="organisation.owner_granted",
+            action=AuditAction.ORGANISATION_OWNER_GRANTED,
             object_type="organisation",
             object_id=member.organisation_id,
             details={"member": member.pk},
@@ -340,7 +344,7 @@ def _check_an_owner_remains(*, organisation: Organisation, leaving: User) -> Non
         )
 
 
-def _detach(*, member: User, actor: User, action: str) -> None:
+def _detach(*, member: User, actor: User, action: AuditAction) -> None:
     """Take a member out of their organisation; their tokens for it stop working for good."""
     organisation_id = member.organisation_id
     member.organisation = None

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError, NotAllowed
 from config.pages import run_form_service
 from consent.selectors import subjects_visible_to
+from core.errors import DomainError, NotAllowed
 
 from . import selectors, services
 from .forms import ApiTokenForm, InviteForm, OrganisationForm, SignupForm

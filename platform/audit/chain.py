@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
+from core.canonical_json import canonical_json
+
 GENESIS_HASH = "0" * 64
-
-
-def canonical_json(value: Any) -> str:
-    """Stable JSON: sorted keys, no whitespace, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def event_hash(

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from .chain import canonical_json
+from core.canonical_json import canonical_json
 
 ALGORITHM = "ES256"
 PAYLOAD_VERSION = "likeness.audit-checkpoint.v1"

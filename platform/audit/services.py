@@ -15,7 +15,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .actors import Actor
+from core.actors import Actor
+
+from .actions import AuditAction
 from .chain import GENESIS_HASH, event_hash
 from .checkpoints import ALGORITHM, checkpoint_payload, checkpoint_sign
 from .models import AuditCheckpoint, AuditEvent
@@ -33,7 +35,7 @@ _CHAIN_LOCK_KEY = 0x4C494B45  # "LIKE"
 def audit_record(
     *,
     actor: Actor,
-    action: str,
+    action: AuditAction | str,
     object_type: str,
     object_id: Any,
     subject_id: Any = "",
@@ -60,7 +62,7 @@ def audit_record(
             actor_type=actor.type,
             actor_id=actor.id,
             actor_label=actor.label,
-            action=action,
+            action=str(action),  # an AuditAction member is stored as its plain value
             object_type=object_type,
             object_id=str(object_id),
             subject_id=str(subject_id or ""),

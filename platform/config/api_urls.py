@@ -1,7 +1,6 @@
 """Routes of the REST API (mounted under /api/)."""
 
 from django.urls import path
-from jobs.api import ClipViewSet, JobViewSet
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenViewSet, MeView
@@ -11,6 +10,7 @@ from consent.api import (
     ConsentViewSet,
     SubjectViewSet,
 )
+from jobs.api import ClipViewSet, JobViewSet
 from uploads.api import UploadViewSet
 
 router = DefaultRouter()

@@ -9,7 +9,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .errors import DomainError
+from core.errors import DomainError
 
 
 def run_form_service(

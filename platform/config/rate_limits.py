@@ -28,8 +28,9 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from rest_framework.throttling import BaseThrottle
 
+from core.errors import DomainError
+
 from .clients import client_identity
-from .errors import DomainError
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # The clock the windows are cut from (tests pin it so a run never straddles a window's end).

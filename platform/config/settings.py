@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "core",  # shared plumbing without tables: storage, ownership, errors, actors
     "accounts",
     "audit",
     "consent",
@@ -194,7 +195,7 @@ if os.environ.get("S3_BUCKET"):
         },
     }
 else:
-    _PRIVATE_STORAGE = {"BACKEND": "uploads.storage.PrivateFileStorage"}
+    _PRIVATE_STORAGE = {"BACKEND": "core.storage.PrivateFileStorage"}
 STORAGES = {
     "default": _PRIVATE_STORAGE,
     "private": _PRIVATE_STORAGE,
@@ -374,6 +375,9 @@ JOBS_MAX_ACTIVE_PER_MEMBER = int(os.environ.get("JOBS_MAX_ACTIVE_PER_MEMBER", 3)
 JOBS_MAX_ACTIVE_PER_ORGANISATION = int(os.environ.get("JOBS_MAX_ACTIVE_PER_ORGANISATION", 10))
 # "cuda", "cpu" or empty: the worker picks CUDA when present, else the CPU.
 ANIMATION_DEVICE = os.environ.get("ANIMATION_DEVICE", "")
+# A worker process that animates loads its models when it starts (so its first job starts as
+# fast as the next); a worker that only serves the default queue sets this to 0.
+ANIMATION_WARM_UP = os.environ.get("ANIMATION_WARM_UP", "1") == "1"
 # Signing credentials. Empty paths: a local root CA and signing certificate are created under
 # var/keys/ on first use (embedded default). Production points these at a managed chain/key.
 PROVENANCE_KEYS_DIR = Path(os.environ.get("PROVENANCE_KEYS_DIR", VAR_DIR / "keys"))

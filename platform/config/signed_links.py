@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 
-from .errors import DomainError
+from core.errors import DomainError
 
 
 class LinkInvalid(DomainError):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
-from uploads.storage import private_storage
+from core.storage import private_storage
 
 
 class Subject(models.Model):
@@ -118,3 +120,18 @@ class ConsentRecord(models.Model):
             )
             if granted
         ]
+
+    # Answers from the dates alone: a consent past its expiry counts as expired even before the
+    # periodic task (or a write that locks it) records it so.
+    @property
+    def status_now(self) -> str:
+        """The status as of now: pending or active past the expiry reads as expired."""
+        live = self.status in (self.Status.PENDING, self.Status.ACTIVE)
+        return self.Status.EXPIRED if live and self.expires_at <= timezone.now() else self.status
+
+    def get_status_now_display(self) -> str:
+        return self.Status(self.status_now).label
+
+    def in_force(self, *, scopes: Iterable[str]) -> bool:
+        """Active, unexpired, and covering every one of ``scopes``."""
+        return self.status_now == self.Status.ACTIVE and set(scopes) <= set(self.scopes)

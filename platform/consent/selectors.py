@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.ownership import owned_by
+
 from .models import ConsentRecord, Subject
-
-
-def owned_by(user, *, owner_field: str = "owner", organisation_field: str = "organisation") -> Q:
-    """Objects a member may see: their own, and their organisation's."""
-    condition = Q(**{owner_field: user})
-    if getattr(user, "organisation_id", None):
-        condition |= Q(**{organisation_field: user.organisation_id})
-    return condition
 
 
 def subjects_visible_to(user) -> QuerySet[Subject]:
@@ -35,12 +29,9 @@ def consents_visible_to(user) -> QuerySet[ConsentRecord]:
 def consent_in_force(*, subject: Subject, scopes: Iterable[str]) -> ConsentRecord | None:
     """The active, unexpired consent covering every one of ``scopes``, if there is one.
 
-    Expiry is applied on access: a consent past its date is marked expired (and audited)
-    before the answer is given.
+    Answered from the dates alone, writing nothing: a consent past its expiry is not in force
+    even before the periodic task (or a write that locks it) records it as expired.
     """
-    from .services import consent_expire_due  # a read that may first apply expiry
-
-    consent_expire_due(subject=subject)
     filters = {f"scope_{scope}": True for scope in scopes}
     return (
         ConsentRecord.objects.filter(

@@ -14,13 +14,16 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from audit.actors import Actor
+from audit.actions import AuditAction
 from audit.services import audit_record
-from config.errors import DomainError, NotAllowed
-from uploads.storage import stored_private_file
+from core.actors import Actor
+from core.errors import DomainError
+from core.ownership import ensure_member_may_manage
+from core.storage import stored_private_file
 
 from . import links
 from .models import ConsentRecord, Subject
+from .selectors import consent_in_force
 from .signals import consent_withdrawn
 from .signed_forms import signed_form_validate
 from .terms import SCOPES, consent_content_hash, consent_transition_check
@@ -63,7 +66,7 @@ def subject_create(
     )
     audit_record(
         actor=Actor.of_user(owner),
-        action="subject.created",
+        action=AuditAction.SUBJECT_CREATED,
         object_type="subject",
         object_id=subject.id,
         subject_id=subject.id,
@@ -131,7 +134,7 @@ def consent_request(
         actor = Actor.of_user(requested_by)
         audit_record(
             actor=actor,
-            action="consent.requested",
+            action=AuditAction.CONSENT_REQUESTED,
             object_type="consent",
             object_id=consent.id,
             subject_id=subject.id,
@@ -227,7 +230,7 @@ def _grant(consent: ConsentRecord, *, actor: Actor, now: datetime) -> None:
     consent.save(update_fields=["status", "granted_at", "confirm_nonce", "content_hash"])
     audit_record(
         actor=actor,
-        action="consent.confirmed",
+        action=AuditAction.CONSENT_CONFIRMED,
         object_type="consent",
         object_id=consent.id,
         subject_id=consent.subject_id,
@@ -271,7 +274,7 @@ def consent_revoke(*, consent: ConsentRecord, actor: Actor, reason: str = "") ->
     consent.save(update_fields=["status", "revoked_at", "revoked_reason", "confirm_nonce"])
     audit_record(
         actor=actor,
-        action="consent.revoked",
+        action=AuditAction.CONSENT_REVOKED,
         object_type="consent",
         object_id=consent.id,
         subject_id=consent.subject_id,
@@ -282,10 +285,11 @@ def consent_revoke(*, consent: ConsentRecord, actor: Actor, reason: str = "") ->
 
 
 def consent_revoke_by_member(*, consent: ConsentRecord, user, reason: str = "") -> ConsentRecord:
-    if consent.subject.owner_id != user.pk and not (
-        user.organisation_id and consent.subject.organisation_id == user.organisation_id
-    ):
-        raise NotAllowed("Only the member who owns this subject can revoke its consent here.")
+    ensure_member_may_manage(
+        user,
+        consent.subject,
+        "Only the member who owns this subject can revoke its consent here.",
+    )
     return consent_revoke(consent=consent, actor=Actor.of_user(user), reason=reason)
 
 
@@ -297,14 +301,16 @@ def consent_revoke_by_token(*, token: str, reason: str = "") -> ConsentRecord:
     return consent_revoke(consent=consent, actor=Actor.grantor(consent.id), reason=reason)
 
 
-def consent_expire_due(*, now: datetime | None = None, subject: Subject | None = None) -> int:
-    """Mark every pending or active consent past its expiry as expired; returns how many."""
+def consent_expire_due(*, now: datetime | None = None) -> int:
+    """Record every pending or active consent past its expiry as expired, each with its audit
+    row and the withdrawal cascade (its jobs stop, its clips are withdrawn); returns how many.
+
+    Run by the periodic task; reads do not wait for it, they answer from the dates.
+    """
     now = now or timezone.now()
     due = ConsentRecord.objects.filter(
         status__in=[Status.PENDING, Status.ACTIVE], expires_at__lte=now
     )
-    if subject is not None:
-        due = due.filter(subject=subject)
     count = 0
     for consent_id in due.values_list("id", flat=True):
         with transaction.atomic():
@@ -312,6 +318,24 @@ def consent_expire_due(*, now: datetime | None = None, subject: Subject | None =
             if consent is not None and _expire_if_due(consent, now=now):
                 count += 1
     return count
+
+
+@transaction.atomic
+def consent_in_force_for_use(*, subject: Subject, scopes: Iterable[str]) -> ConsentRecord | None:
+    """For a write that relies on consent: the consent in force covering ``scopes``, locked.
+
+    Locks the subject's pending and active consents until the caller's transaction ends, so
+    a revocation lands either before (and is seen here) or after (and its cascade finds what
+    the caller wrote). Any of them past its expiry is recorded expired here, in the caller's
+    transaction: a caller that refuses for want of consent should commit before saying so.
+    """
+    now = timezone.now()
+    live = ConsentRecord.objects.select_for_update().filter(
+        subject=subject, status__in=[Status.PENDING, Status.ACTIVE]
+    )
+    for consent in live.order_by("pk"):
+        _expire_if_due(consent, now=now)
+    return consent_in_force(subject=subject, scopes=scopes)
 
 
 def _expire_if_due(consent: ConsentRecord, *, now: datetime) -> bool:
@@ -323,7 +347,7 @@ def _expire_if_due(consent: ConsentRecord, *, now: datetime) -> bool:
     actor = Actor.system("expiry")
     audit_record(
         actor=actor,
-        action="consent.expired",
+        action=AuditAction.CONSENT_EXPIRED,
         object_type="consent",
         object_id=consent.id,
         subject_id=consent.subject_id,

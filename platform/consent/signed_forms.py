@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 MAX_FORM_BYTES = 10 * 1024 * 1024
 _SIGNATURES = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from audit.chain import canonical_json
-from config.errors import Conflict
+from core.canonical_json import canonical_json
+from core.errors import Conflict
 
 from .models import ConsentRecord
 

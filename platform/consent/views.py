@@ -6,11 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from jobs.selectors import jobs_visible_to
 
-from config.errors import DomainError
 from config.pages import run_form_service
 from config.rate_limits import rate_limit_check, retry_after_set
+from core.errors import DomainError
+from jobs.selectors import jobs_visible_to
 from uploads.forms import UploadForm
 from uploads.selectors import uploads_visible_to
 
@@ -45,7 +45,6 @@ def subject_detail(request, subject_id):
 
 
 def subject_page_context(request, subject) -> dict:
-    services.consent_expire_due(subject=subject)  # expiry applied on access
     return {
         "subject": subject,
         "consents": subject.consents.all(),

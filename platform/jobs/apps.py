@@ -6,4 +6,6 @@ class JobsConfig(AppConfig):
     verbose_name = "Animation jobs and clips"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the consent cascade)
+        # The consent cascade's receiver; and the tasks, registered by name in every process
+        # so that `jobs.queue` finds them (in eager mode a queued job runs in this process).
+        from . import receivers, tasks  # noqa: F401

@@ -6,13 +6,13 @@ No database here: the runner passes plain values in and stores what comes out.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import av
 from PIL import Image
 
 
@@ -62,13 +62,19 @@ def clip_make(
     trust,
     watermark_key: bytes,
     generator_name: str,
-    device: str | None,
+    device: str | None = None,
     progress: ProgressFn,
     should_stop: Callable[[], bool],
+    animator=None,
 ) -> MadeClip:
-    """Animate, watermark every frame, encode, then sign the MP4 and a poster image."""
+    """Animate, watermark every frame, encode, then sign the MP4 and a poster image.
+
+    The frames are watermarked on the generator's device as they are made, and the poster and
+    the fingerprint are taken from those same frames, so the encoded clip is read only by the
+    signer (which hashes it) and once for the manifest read-back. ``animator`` is this worker
+    process's long-lived Animator (``worker_animator()`` by default).
+    """
     from animation import __version__ as animation_version
-    from animation import animate
     from provenance.binding import binding_value
     from provenance.manifest import (
         ClaimInfo,
@@ -78,37 +84,33 @@ def clip_make(
         read_manifest,
         sign_media,
     )
-    from provenance.watermark import ALG, Watermarker
+    from provenance.watermark import ALG
 
-    stage_seconds: dict[str, float] = {}
-    watermarker = Watermarker(int(inputs.content_id, 16), key=watermark_key, device=device)
-
-    def frame_hook(frames, start_index):  # animation times this stage as "hook"
-        if should_stop():
-            raise JobStopped()
-        return watermarker(frames, start_index)
-
+    animator = animator or worker_animator(device)
+    hook = ProvenanceHook(
+        int(inputs.content_id, 16), key=watermark_key, device=animator.device,
+        should_stop=should_stop,
+    )  # fmt: skip
     raw = workdir / "raw.mp4"
-    result = animate(
+    result = animator.animate(
         inputs.portrait_path,
         inputs.audio_path,
         raw,
         seed=inputs.seed,
         size=inputs.size,
-        device=device,
         idle_seconds=inputs.idle_seconds,
         progress=progress,
-        frame_hook=frame_hook,
+        frame_hook=hook,
     )
-    for stage, seconds in result.timings.items():
-        stage_seconds["watermark" if stage == "hook" else stage] = seconds
+    stage_seconds = {s: v for s, v in result.timings.items() if s != "hook"}
+    stage_seconds.update(hook.seconds)
     if should_stop():
         raise JobStopped()
 
     progress("sign", 0.0)
     started = time.perf_counter()
     poster_raw = workdir / "poster-raw.png"
-    _first_frame(raw, poster_raw)
+    Image.fromarray(hook.poster).save(poster_raw, format="PNG", compress_level=1)
     ingredients = [Ingredient("portrait", inputs.portrait_sha256, inputs.portrait_mime)]
     if inputs.audio_path is not None:
         ingredients.append(Ingredient("audio", inputs.audio_sha256 or "", inputs.audio_mime or ""))
@@ -126,16 +128,12 @@ def clip_make(
     manifest = read_manifest(video.path, trust).as_dict()
     stage_seconds["sign"] = time.perf_counter() - started
     progress("sign", 1.0)
-
-    started = time.perf_counter()
-    fingerprint = _fingerprint(video.path)
-    stage_seconds["fingerprint"] = time.perf_counter() - started
     return MadeClip(
         video_path=video.path,
         poster_path=poster.path,
         video_sha256=video.sha256,
         poster_sha256=poster.sha256,
-        fingerprint=fingerprint,
+        fingerprint=hook.fingerprint().to_hex(),
         manifest_store=video.manifest_store,
         manifest=manifest,
         duration_seconds=result.duration_s,
@@ -146,13 +144,50 @@ def clip_make(
     )
 
 
-def _first_frame(video: Path, out: Path) -> None:
-    with av.open(str(video)) as container:
-        frame = next(container.decode(video=0))
-        Image.fromarray(frame.to_ndarray(format="rgb24")).save(out, format="PNG")
+class ProvenanceHook:
+    """The pipeline's frame hook: per chunk of frames (a tensor on the generator's device),
+    stop if the job was cancelled, watermark, keep the first frame as the poster, and add the
+    chunk to the clip's fingerprint. ``seconds`` holds the time spent watermarking and
+    fingerprinting."""
+
+    def __init__(self, payload: int, *, key: bytes, device, should_stop: Callable[[], bool]):
+        from provenance.watermark import Watermarker
+
+        self.watermarker = Watermarker(payload, key=key, device=device)
+        self.should_stop = should_stop
+        self.poster = None  # (H, W, 3) uint8, the first marked frame
+        self.seconds = {"watermark": 0.0, "fingerprint": 0.0}
+        self._fingerprinter = None
+
+    def begin(self, total_frames: int) -> None:
+        """Called by the Animator before the first chunk."""
+        from provenance.fingerprint import FrameFingerprinter
+
+        self._fingerprinter = FrameFingerprinter(total_frames)
+
+    def __call__(self, frames, start_index: int):
+        if self.should_stop():
+            raise JobStopped()
+        started = time.perf_counter()
+        marked = self.watermarker(frames, start_index)
+        marked_at = time.perf_counter()
+        if start_index == 0:
+            self.poster = marked[0].cpu().numpy()
+        self._fingerprinter.add(marked)
+        self.seconds["watermark"] += marked_at - started
+        self.seconds["fingerprint"] += time.perf_counter() - marked_at
+        return marked
+
+    def fingerprint(self):
+        started = time.perf_counter()
+        result = self._fingerprinter.result()
+        self.seconds["fingerprint"] += time.perf_counter() - started
+        return result
 
 
-def _fingerprint(video: Path) -> str:
-    from provenance.fingerprint import fingerprint
+@functools.cache
+def worker_animator(device: str | None = None):
+    """This process's Animator: built once, then every job reuses its models (warm)."""
+    from animation import AnimationConfig, Animator
 
-    return fingerprint(video).to_hex()
+    return Animator(AnimationConfig(device=device))

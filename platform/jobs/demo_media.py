@@ -7,9 +7,10 @@ import io
 import shutil
 import subprocess
 import tempfile
+import wave
 from pathlib import Path
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 DEMO_SENTENCES = (
     "Hello, my dear family. I am so glad you found this old photograph of me. "
@@ -29,7 +30,7 @@ def demo_portrait_jpeg(size: int = 512) -> bytes:
 def demo_speech_wav(
     text: str = DEMO_SENTENCES, *, voice: str = "en-us", seconds: float = 0
 ) -> bytes:
-    """Speech from espeak-ng; with ``seconds``, the text is repeated to at least that long."""
+    """Speech from espeak-ng; with ``seconds``, exactly that long (the text repeated, then cut)."""
     if not shutil.which("espeak-ng"):
         raise DomainError("espeak-ng is not installed (scripts/install installs it).")
     if seconds:
@@ -41,4 +42,16 @@ def demo_speech_wav(
             check=True,
             capture_output=True,
         )
-        return path.read_bytes()
+        return _cut_wav(path.read_bytes(), seconds) if seconds else path.read_bytes()
+
+
+def _cut_wav(data: bytes, seconds: float) -> bytes:
+    """The first ``seconds`` of a WAV file."""
+    with wave.open(io.BytesIO(data)) as source:
+        params = source.getparams()
+        frames = source.readframes(int(round(seconds * params.framerate)))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as target:
+        target.setparams(params)
+        target.writeframes(frames)
+    return out.getvalue()

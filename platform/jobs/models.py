@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from uploads.storage import private_storage
+from core.storage import private_storage
 
 
 def new_content_id() -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from consent.selectors import owned_by
+from core.ownership import owned_by
+from provenance.manifest_summary import ManifestSummary
 
 from .models import AnimationJob, Clip
 
@@ -21,6 +22,11 @@ def clips_visible_to(user) -> QuerySet[Clip]:
     return Clip.objects.filter(owned_by(user)).select_related("subject", "job")
 
 
+def job_is_running(*, job_id) -> bool:
+    """False once the job was cancelled (by the member, or its consent withdrawn) or ended."""
+    return AnimationJob.objects.filter(pk=job_id, status=AnimationJob.Status.RUNNING).exists()
+
+
 def clip_published(*, content_id: str) -> Clip | None:
     return (
         Clip.objects.filter(content_id=content_id, status=Clip.Status.PUBLISHED)
@@ -29,22 +35,6 @@ def clip_published(*, content_id: str) -> Clip | None:
     )
 
 
-def clip_credentials(clip: Clip) -> dict:
+def clip_credentials(clip: Clip) -> ManifestSummary:
     """The Content Credentials panel, from the manifest read back from the clip itself."""
-    manifest = clip.manifest or {}
-    assertions = manifest.get("assertions") or {}
-    actions = (assertions.get("c2pa.actions.v2") or {}).get("actions") or []
-    created = next((a for a in actions if a.get("action") == "c2pa.created"), {})
-    generator = (manifest.get("claim_generator") or [{}])[0]
-    return {
-        "status": manifest.get("status", "unknown"),
-        "trusted": manifest.get("trusted", False),
-        "issuer": (manifest.get("signer") or {}).get("issuer", ""),
-        "signed_at": (manifest.get("signer") or {}).get("time", ""),
-        "generator": f"{generator.get('name', '')} {generator.get('version', '')}".strip(),
-        "digital_source_type": created.get("digitalSourceType", ""),
-        "ai_generated": "trainedAlgorithmicMedia" in created.get("digitalSourceType", ""),
-        "consent": manifest.get("consent") or {},
-        "soft_binding": manifest.get("soft_binding") or {},
-        "ingredients": [i.get("title", "") for i in manifest.get("ingredients") or []],
-    }
+    return ManifestSummary.from_dict(clip.manifest)

@@ -1,45 +1,34 @@
-"""Celery tasks: take ids, call one service. Routed to the `gpu` queue."""
+"""Celery tasks: each takes ids and calls one function. `jobs.animate` goes to the gpu queue."""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_ready
-from django.db import InterfaceError, OperationalError
+from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
 
-from animation.errors import AnimationInputError
-
-from .runner import job_fail, job_run, jobs_requeue_stalled
-
-# Faults worth another try: the database or the storage hiccuped.
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+from .clip_maker import worker_animator
+from .queue import ANIMATE_TASK, REQUEUE_STALLED_TASK
+from .runner import TRANSIENT, job_attempt
+from .services import jobs_requeue_stalled
 
 
 @shared_task(
     bind=True,
-    name="jobs.animate",
+    name=ANIMATE_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=5,
 )
 def animate_job(self, job_id: str) -> None:
     try:
-        job_run(job_id=job_id)
-    except AnimationInputError as exc:  # bad input: no retry, a readable reason
-        job_fail(job_id=job_id, reason=str(exc))
-    except SoftTimeLimitExceeded:
-        job_fail(job_id=job_id, reason="The animation took longer than the time limit.")
-    except TRANSIENT as exc:
-        if self.request.retries >= self.max_retries:
-            job_fail(job_id=job_id, reason="A temporary fault persisted; please try again.")
-            return
+        job_attempt(job_id=job_id, may_retry=self.request.retries < self.max_retries)
+    except TRANSIENT as exc:  # the database or the storage hiccuped: try again later
         raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
-    except Exception:
-        job_fail(job_id=job_id, reason="An internal error stopped this job; it has been logged.")
-        raise
 
 
-@shared_task(name="jobs.requeue_stalled")
+@shared_task(name=REQUEUE_STALLED_TASK)
 def requeue_stalled() -> int:
     return jobs_requeue_stalled()
 
@@ -48,3 +37,14 @@ def requeue_stalled() -> int:
 def _requeue_on_start(**kwargs) -> None:
     """A restarted worker picks up what a dead one left behind (once it is stale)."""
     jobs_requeue_stalled()
+
+
+@worker_process_init.connect
+def _warm_up_animator(**kwargs) -> None:
+    """Load this process's Animator (landmark graphs, mouth model) before the first job."""
+    if not settings.ANIMATION_WARM_UP:
+        return
+    try:
+        worker_animator(settings.ANIMATION_DEVICE or None).warm_up()
+    except Exception:  # the first job will load it, and report what fails
+        logging.getLogger(__name__).exception("the animator could not warm up")

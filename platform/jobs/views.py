@@ -8,9 +8,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
 from config.pages import run_form_service
 from consent.selectors import subjects_visible_to
+from core.errors import DomainError
 from uploads.selectors import uploads_visible_to
 
 from . import selectors, services

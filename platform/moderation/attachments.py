@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # ISO base media brands that mean an MP4 (not QuickTime, HEIF/AVIF or 3GP).

@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from uploads.storage import private_storage
+from core.storage import private_storage
 
 # No 0/O, 1/I/L or U: a reference is read aloud and typed back from paper.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from jobs.models import Clip
 
 from audit.models import AuditEvent
+from jobs.models import Clip
 
 from .models import MisuseReport
 

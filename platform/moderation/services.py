@@ -15,14 +15,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+
+from audit.actions import AuditAction
+from audit.services import audit_record
+from consent.services import consent_revoke
+from core.actors import Actor
+from core.errors import Conflict, DomainError, NotAllowed
+from core.storage import stored_private_file
 from jobs.models import Clip
 from jobs.services import clip_take_down
-
-from audit.actors import Actor
-from audit.services import audit_record
-from config.errors import Conflict, DomainError, NotAllowed
-from consent.services import consent_revoke
-from uploads.storage import stored_private_file
 
 from .attachments import attachment_validate
 from .models import MisuseReport, ModerationNote, new_reference
@@ -89,7 +90,7 @@ def report_create(
         _audit(
             report,
             Actor.public(),
-            "report.created",
+            AuditAction.REPORT_CREATED,
             category=category,
             clip_found=clip is not None,
             verification_id=verification_id,
@@ -123,7 +124,7 @@ def report_assign(*, report: MisuseReport, moderator, assignee) -> MisuseReport:
         _audit(
             report,
             Actor.of_user(moderator),
-            "report.assigned",
+            AuditAction.REPORT_ASSIGNED,
             assignee=assignee.get_username(),
             previous_assignee=previous.get_username() if previous else "",
         )
@@ -140,7 +141,7 @@ def report_note_add(*, report: MisuseReport, author, text: str) -> ModerationNot
     with transaction.atomic():
         report = MisuseReport.objects.select_for_update().get(pk=report.pk)
         note = ModerationNote.objects.create(report=report, author=author, text=text)
-        _audit(report, Actor.of_user(author), "report.noted", note=note.pk)
+        _audit(report, Actor.of_user(author), AuditAction.REPORT_NOTED, note=note.pk)
     return note
 
 
@@ -150,7 +151,7 @@ def report_dismiss(*, report: MisuseReport, moderator, reason: str = "") -> Misu
         report = _locked_undecided(report)
         reason = _reason(reason, report, "dismissed")
         _decide(report, moderator, Status.DISMISSED, reason)
-        _audit(report, Actor.of_user(moderator), "report.dismissed", reason=reason)
+        _audit(report, Actor.of_user(moderator), AuditAction.REPORT_DISMISSED, reason=reason)
     return report
 
 
@@ -167,7 +168,9 @@ def report_take_down(*, report: MisuseReport, moderator, reason: str = "") -> Mi
         if not already:
             clip_take_down(clip=clip, actor=actor, reason=reason, report_id=report.reference)
         _decide(report, moderator, Status.TAKEN_DOWN, reason)
-        _audit(report, actor, "report.taken_down", reason=reason, already_taken_down=already)
+        _audit(
+            report, actor, AuditAction.REPORT_TAKEN_DOWN, reason=reason, already_taken_down=already
+        )
     return report
 
 
@@ -181,7 +184,7 @@ def report_escalate(*, report: MisuseReport, moderator, reason: str = "") -> Mis
         actor = Actor.of_user(moderator)
         consent = consent_revoke(consent=clip.consent, actor=actor, reason=reason)
         _decide(report, moderator, Status.ESCALATED, reason)
-        _audit(report, actor, "report.escalated", reason=reason, consent=str(consent.id))
+        _audit(report, actor, AuditAction.REPORT_ESCALATED, reason=reason, consent=str(consent.id))
     return report
 
 
@@ -251,7 +254,7 @@ def _uuid_or_blank(value) -> str:
         raise DomainError("The verification id is not valid.", code="verification") from None
 
 
-def _audit(report: MisuseReport, actor: Actor, action: str, **details) -> None:
+def _audit(report: MisuseReport, actor: Actor, action: AuditAction, **details) -> None:
     audit_record(
         actor=actor,
         action=action,

@@ -17,13 +17,13 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from audit.chain import canonical_json
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify, audit_events_for_subject
-from config.errors import DomainError
 from config.pages import run_form_service
 from config.rate_limits import retry_after_set
 from consent.models import Subject
+from core.canonical_json import canonical_json
+from core.errors import DomainError
 
 from . import selectors, services
 from .forms import AssignForm, DecisionForm, NoteForm, QueueFilterForm, ReportForm

@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from .storage import private_storage
+from core.storage import private_storage
 
 
 class Upload(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from consent.selectors import owned_by
+from core.ownership import owned_by
 
 from .models import Upload
 

@@ -10,14 +10,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 
-from audit.actors import Actor
+from audit.actions import AuditAction
 from audit.services import audit_record
-from config.errors import DomainError, NotAllowed
 from config.examination import examine_limits
+from core.actors import Actor
+from core.errors import DomainError
+from core.ownership import ensure_member_may_manage
+from core.storage import stored_private_file
 
 from .isolation import audio_isolated, portrait_isolated
 from .models import Upload
-from .storage import stored_private_file
 from .validation import UploadRejected, ValidatedAudio, ValidatedPortrait
 
 Kind = Upload.Kind
@@ -73,7 +75,7 @@ def upload_create(
         )
         audit_record(
             actor=Actor.of_user(owner),
-            action="upload.accepted",
+            action=AuditAction.UPLOAD_ACCEPTED,
             object_type="upload",
             object_id=upload.id,
             subject_id=subject.id,
@@ -95,7 +97,7 @@ def upload_delete(*, upload: Upload, user) -> None:
     upload.delete()
     audit_record(
         actor=Actor.of_user(user),
-        action="upload.deleted",
+        action=AuditAction.UPLOAD_DELETED,
         object_type="upload",
         object_id=upload_id,
         subject_id=subject_id,
@@ -140,10 +142,7 @@ def _check_size(size: int | None, limit: int, what: str) -> None:
 def _check_allowed(*, owner, subject, kind: str, is_subject_voice: bool) -> None:
     if kind not in Kind.values:
         raise DomainError("Choose whether the file is a portrait or speech audio.", code="kind")
-    if subject.owner_id != owner.pk and not (
-        owner.organisation_id and subject.organisation_id == owner.organisation_id
-    ):
-        raise NotAllowed("You can only upload files for your own subjects.")
+    ensure_member_may_manage(owner, subject, "You can only upload files for your own subjects.")
     if is_subject_voice and kind != Kind.AUDIO:
         raise DomainError("Only audio can be marked as the subject's own voice.", code="kind")
 
@@ -172,7 +171,7 @@ def _audit_rejection(owner, subject, kind, original_name, code, message) -> None
     with transaction.atomic():
         audit_record(
             actor=Actor.of_user(owner),
-            action="upload.rejected",
+            action=AuditAction.UPLOAD_REJECTED,
             object_type="upload",
             object_id="",
             subject_id=getattr(subject, "id", ""),

@@ -7,9 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
 from consent.selectors import subjects_visible_to
 from consent.views import subject_page_context
+from core.errors import DomainError
 
 from . import selectors, services
 from .downloads import upload_file_response

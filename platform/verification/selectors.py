@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 from .models import Verification, verification_id_time
 

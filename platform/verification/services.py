@@ -11,10 +11,11 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.utils import timezone
-from jobs.models import Clip
 
 from config import credentials, examination
-from config.errors import DomainError
+from core.errors import DomainError
+from jobs.models import Clip
+from provenance.manifest_summary import ManifestSummary
 
 from .findings_bounds import MAX_ITEMS, findings_bounded
 from .media import media_kind
@@ -107,12 +108,12 @@ def _assess(result, media_type: str) -> tuple[dict, Clip | None, str]:
     """Findings, linked clip and verdict. Only our own evidence links a clip: see records."""
     from provenance.binding import content_id_from_binding
 
-    manifest = result.manifest
+    manifest = ManifestSummary.from_dict(result.manifest.as_dict())
     watermark = result.watermark
-    status = str(manifest.status)
+    status = manifest.status
     signed_by_us = manifest.signed_by_us
-    binding = (manifest.soft_binding or {}).get("value") if status != "no_manifest" else None
-    claimed_id = content_id_from_binding(str(binding)) if binding else None
+    binding = manifest.soft_binding_value if manifest.present else ""
+    claimed_id = content_id_from_binding(binding) if binding else None
     mark_id = watermark.payload_hex if watermark.detected else None
     match = clip_matching(
         sha256=result.sha256,
@@ -157,34 +158,20 @@ def _assess(result, media_type: str) -> tuple[dict, Clip | None, str]:
     return findings_bounded(findings), clip, verdict
 
 
-def _credentials(manifest) -> dict:
+def _credentials(manifest: ManifestSummary) -> dict:
     """The manifest as its signer stated it (bounded later: every field may be hostile)."""
-    assertions = manifest.assertions if isinstance(manifest.assertions, dict) else {}
-    actions_data = assertions.get("c2pa.actions.v2") or assertions.get("c2pa.actions") or {}
-    actions = actions_data.get("actions") if isinstance(actions_data, dict) else None
-    actions = actions if isinstance(actions, list) else []
-    source_types = [
-        str(a.get("digitalSourceType", "")) for a in actions[:MAX_ITEMS] if isinstance(a, dict)
-    ]
-    generators = manifest.claim_generator or ()
-    generator = generators[0] if generators and isinstance(generators[0], dict) else {}
-    signer = manifest.signer if isinstance(manifest.signer, dict) else {}
     return {
-        "status": str(manifest.status),
-        "present": str(manifest.status) != "no_manifest",
-        "trusted": bool(manifest.trusted),
+        "status": manifest.status,
+        "present": manifest.present,
+        "trusted": manifest.trusted,
         "signed_by_us": manifest.signed_by_us,
-        "signed_by": str(signer.get("issuer") or signer.get("common_name") or ""),
-        "signed_at": str(signer.get("time") or ""),
-        "generator": " ".join(
-            str(generator.get(k, "")) for k in ("name", "version") if generator.get(k)
-        ),
-        "ai_generated": any(
-            "trainedAlgorithmicMedia" in t or "compositeWithTrained" in t for t in source_types
-        ),
-        "source_types": [t for t in source_types if t],
+        "signed_by": manifest.signed_by,
+        "signed_at": manifest.signed_at,
+        "generator": manifest.generator,
+        "ai_generated": manifest.ai_generated,
+        "source_types": list(manifest.source_types[:MAX_ITEMS]),
         "consent": manifest.consent,
-        "failure_codes": [str(c) for c in list(manifest.failure_codes)[:MAX_ITEMS]],
+        "failure_codes": list(manifest.failure_codes[:MAX_ITEMS]),
     }
 
 

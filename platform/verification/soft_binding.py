@@ -14,9 +14,9 @@ import json
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
-from jobs.models import Clip
 
-from config.errors import DomainError
+from core.errors import DomainError
+from jobs.models import Clip
 
 from .services import verification_run
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
 
-from config.errors import DomainError
 from config.rate_limits import RateLimited, rate_limit_check, retry_after_set
+from core.errors import DomainError
 
 from .forms import VerifyForm
 from .selectors import VerificationGone, verification_by_permalink

@@ -13,6 +13,7 @@ from animation.audio import (
     compute_features,
     decode_audio,
     mel_filterbank,
+    to_analysis_rate,
 )
 from animation.behaviour import sample_behaviour
 from animation.errors import EmptyAudioError, UnreadableAudioError
@@ -25,6 +26,25 @@ def test_decode_resamples_to_16k_mono(short_speech):
     assert samples.dtype == np.float32 and samples.ndim == 1
     assert 1.0 < len(samples) / ANALYSIS_RATE < 4.0
     assert np.abs(samples).max() > 0.05
+
+
+def test_analysis_rate_is_derived_from_the_output_rate(short_speech):
+    """Decoding once at 48 kHz and deriving 16 kHz gives what decoding at 16 kHz gives."""
+    direct = decode_audio(short_speech, ANALYSIS_RATE)
+    output = decode_audio(short_speech, 48_000)
+    derived = to_analysis_rate(torch.from_numpy(output), 48_000).numpy()
+    assert derived.dtype == np.float32 and len(derived) == len(direct)
+    snr_db = 10 * np.log10((direct**2).sum() / ((direct - derived) ** 2).sum())
+    assert snr_db > 40
+    # Blocks join seamlessly: a small block size changes nothing.
+    blocked = to_analysis_rate(torch.from_numpy(output), 48_000, block=1000).numpy()
+    np.testing.assert_allclose(blocked, derived, atol=1e-6)
+    # A tone above the analysis Nyquist (8 kHz) does not alias into the band.
+    t = torch.arange(48_000, dtype=torch.float64) / 48_000  # float64: a clean tone
+    high = to_analysis_rate(torch.sin(2 * torch.pi * 12_000 * t).float(), 48_000)
+    assert float(high[100:-100].abs().max()) < 1e-3
+    with pytest.raises(ValueError, match="multiple"):
+        to_analysis_rate(torch.zeros(10), 44_100)
 
 
 def test_bad_audio_errors(tmp_path, empty_wav, portraits):

@@ -16,8 +16,10 @@ from animation.motion import (
     LIP_CLOSURE,
     LIP_ROUND,
     AudioToMotion,
+    ModelPredictor,
     SignalMouthPredictor,
     resolve_predictor,
+    runs_a_model,
 )
 from animation.mouth_model import (
     DEFAULT_WEIGHTS,
@@ -204,9 +206,14 @@ def test_learned_predictor_plugs_in_and_follows_speech(espeak, silence_wav):
 
     predictor = resolve_predictor("learned")
     assert isinstance(predictor, LearnedMouthPredictor) and isinstance(predictor, AudioToMotion)
-    assert predictor.version == "mouth_v1" and resolve_predictor("learned") is predictor
-    assert resolve_predictor(None) is predictor  # the pipeline's default
+    assert isinstance(predictor, ModelPredictor)
+    assert predictor.version == "mouth_v1"
+    # No hidden cache: every resolve builds a new one (its owner keeps it); instances pass.
+    assert isinstance(resolve_predictor(None), LearnedMouthPredictor)  # the pipeline's default
+    assert resolve_predictor("learned") is not predictor
+    assert resolve_predictor(predictor) is predictor
     assert isinstance(resolve_predictor("signal"), SignalMouthPredictor)
+    assert runs_a_model(predictor) and not runs_a_model(resolve_predictor("signal"))
     assert MODEL_VERSIONS["audio_to_motion"] == "learned-mouth_v1"
     with pytest.raises(ValueError, match="Unknown mouth predictor"):
         resolve_predictor("magic")

@@ -8,8 +8,9 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
-from animation import AnimationInputError, EmptyAudioError, animate
+from animation import PIPELINE_STAGES, AnimationInputError, EmptyAudioError, Stage, animate
 from animation import topology as topo
 from animation.audio import decode_audio
 from animation.landmarks import FaceLandmarker
@@ -18,9 +19,10 @@ from animation.landmarks import FaceLandmarker
 def _capture():
     frames: list[np.ndarray] = []
 
-    def hook(chunk: np.ndarray, start: int) -> np.ndarray:
+    def hook(chunk: torch.Tensor, start: int) -> torch.Tensor:
+        assert isinstance(chunk, torch.Tensor) and chunk.dtype == torch.uint8
         assert start == sum(len(f) for f in frames)
-        frames.append(chunk.copy())
+        frames.append(chunk.cpu().numpy().copy())
         return chunk
 
     return frames, hook
@@ -45,8 +47,9 @@ def test_mp4_has_expected_frames_fps_and_audio(spoken, video_decoder):
     assert abs(audio_s - result.duration_s) < 0.05  # audio trimmed/padded to the video
     assert result.landmark_count == 478 and result.face_count == 1
     assert "landmarks=mediapipe-0.10.21" in result.model_versions_string
-    assert stages[-1] == ("done", 1.0) and any(s == "generate" for s, _ in stages)
+    assert stages[-1] == (Stage.ENCODE, 1.0) and any(s == Stage.GENERATE for s, _ in stages)
     assert set(result.timings) >= {"landmarks", "audio", "motion", "rig", "generate", "encode"}
+    assert result.device == "cpu"
     # The encoded video is close to what was generated (H.264 at crf 18).
     assert np.abs(decoded.astype(int) - frames.astype(int)).mean() < 3.0
 
@@ -65,6 +68,26 @@ def test_first_frame_is_the_portrait_and_background_is_still(spoken, portraits):
     assert np.array_equal(frames[:, far], np.broadcast_to(source[far], frames[:, far].shape))
     # ... while the face does move.
     assert np.abs(frames.astype(int) - source.astype(int)).max(axis=(1, 2, 3)).max() > 40
+
+
+def test_progress_is_one_monotonic_fraction_over_the_stages(spoken):
+    _, _, stages = spoken
+    overall = [fraction for _, fraction in stages]
+    assert overall[0] == 0.0 and overall[-1] == 1.0
+    assert all(b >= a for a, b in zip(overall, overall[1:], strict=False))
+    assert all(isinstance(stage, Stage) for stage, _ in stages)
+    # Every stage reports, in the pipeline's order; generation moves the bar chunk by chunk.
+    order = list(dict.fromkeys(stage for stage, _ in stages))
+    assert order == [item.stage for item in PIPELINE_STAGES]
+    during = [f for s, f in stages if s == Stage.GENERATE]
+    assert len(set(during)) > 2 and during[-1] < 1.0
+
+
+def test_pipeline_stages_are_typed_and_weigh_one():
+    assert [item.stage for item in PIPELINE_STAGES] == list(Stage)
+    assert all(item.weight > 0 for item in PIPELINE_STAGES)
+    assert abs(sum(item.weight for item in PIPELINE_STAGES) - 1.0) < 1e-9
+    assert Stage.GENERATE == "generate"  # a StrEnum: plain strings compare equal
 
 
 def _frame_loudness_db(path, n_frames: int) -> np.ndarray:
@@ -126,9 +149,9 @@ def test_same_seed_same_frames_other_seed_other_motion(portraits, short_speech, 
 
 
 def test_frame_hook_output_is_what_gets_encoded(portraits, short_speech, tmp_path, video_decoder):
-    def stamp(chunk: np.ndarray, start: int) -> np.ndarray:
-        chunk = chunk.copy()
-        chunk[:, :16, :16] = (255, 0, 255)
+    def stamp(chunk: torch.Tensor, start: int) -> torch.Tensor:
+        chunk = chunk.clone()
+        chunk[:, :16, :16] = torch.tensor((255, 0, 255), dtype=torch.uint8, device=chunk.device)
         return chunk
 
     result = animate(portraits["color"], short_speech, tmp_path / "w.mp4", size=256,
@@ -136,6 +159,23 @@ def test_frame_hook_output_is_what_gets_encoded(portraits, short_speech, tmp_pat
     decoded, *_ = video_decoder(result.output_path)
     corner = decoded[:, 2:14, 2:14].reshape(-1, 3).mean(0)
     assert corner[0] > 200 and corner[1] < 60 and corner[2] > 200
+
+
+@pytest.mark.parametrize(
+    ("bad_hook", "message"),
+    [
+        (lambda chunk, start: chunk.cpu().numpy(), "must return a torch.Tensor, not ndarray"),
+        (lambda chunk, start: chunk.float(), "torch.float32"),
+        (lambda chunk, start: chunk[:, :-2], "shape, dtype and device"),
+        (lambda chunk, start: chunk.to("meta"), "on meta"),
+    ],
+)
+def test_frame_hook_return_is_validated(portraits, short_speech, tmp_path, bad_hook, message):
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(TypeError, match=message):
+        animate(portraits["color"], short_speech, out / "h.mp4", size=256, frame_hook=bad_hook)
+    assert list(out.iterdir()) == []  # the partial MP4 is gone
 
 
 def test_silence_keeps_the_mouth_still(portraits, silence_wav, tmp_path):
@@ -182,6 +222,10 @@ def test_driving_video_transfers_the_mouth(spoken, portraits, tmp_path):
     gap_driver = driver.target_landmarks[:, 14, 1] - driver.target_landmarks[:, 13, 1]
     gap_result = result.target_landmarks[:, 14, 1] - result.target_landmarks[:, 13, 1]
     assert np.corrcoef(gap_driver, gap_result)[0, 1] > 0.8
+    # The same (cached) Animator tracks the next clip from scratch: nothing carries over.
+    again = animate(portraits["gray"], None, tmp_path / "d2.mp4", size=256,
+                    driving=driver.output_path)  # fmt: skip
+    np.testing.assert_array_equal(again.target_landmarks, result.target_landmarks)
 
 
 def test_input_errors_leave_nothing_behind(portraits, empty_wav, short_speech, tmp_path):

@@ -51,11 +51,10 @@ def _log_in(browser, base: str, user):
 def test_a_journalist_meets_forgeries_hostile_files_and_an_expired_permalink(
     browser, live_server, monkeypatch, tmp_path, finished_clip, member
 ):
-    from jobs import services
-    from verification.services import verifications_purge_expired
-
     from config import credentials
+    from jobs import services
     from provenance.keys import create_local_chain
+    from verification.services import verifications_purge_expired
 
     services.clip_publish(clip=finished_clip, user=member)
     base = live_server.url

@@ -53,6 +53,7 @@ def test_no_app_or_top_level_module_shadows_a_known_module():
         "audit",
         "config",  # the shared plumbing; owns the rate-limit counter table
         "consent",
+        "core",  # storage, ownership checks, domain errors, canonical JSON, actors
         "jobs",
         "moderation",
         "uploads",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from skimage import data
@@ -90,11 +91,29 @@ def marked_clip(talking_clip) -> np.ndarray:
 def test_hook_contract_and_invisibility(talking_clip, marked_clip):
     assert marked_clip.shape == talking_clip.shape and marked_clip.dtype == np.uint8
     assert bench.psnr(talking_clip, marked_clip) >= 38.0
-    # Stateless per frame: a chunk at another start index gets exactly the same marks.
-    again = wm.Watermarker(PAYLOAD)(talking_clip[10:15], start_index=10)
-    assert np.array_equal(again, marked_clip[10:15])
+    # Deterministic: the same frames get the same marks, whatever the start index.
+    again = wm.Watermarker(PAYLOAD)(talking_clip[:25], start_index=40)
+    assert np.array_equal(again, marked_clip[:25])
+    # A tensor in gives a tensor out, with the numpy path's marks.
+    tensor = wm.Watermarker(PAYLOAD, device="cpu")(torch.from_numpy(talking_clip[:25]), 0)
+    assert isinstance(tensor, torch.Tensor) and np.array_equal(tensor.numpy(), marked_clip[:25])
     with pytest.raises(ValueError):
         wm.Watermarker(PAYLOAD)(talking_clip[0])
+
+
+def test_marks_are_one_pattern_per_group_informed_by_the_group(talking_clip, marked_clip):
+    # Every frame of a group carries the same luma step (bar clipping at 0 and 255)...
+    steps = marked_clip[:25].astype(np.int16) - talking_clip[:25].astype(np.int16)
+    inside = (talking_clip[:25] > 20) & (talking_clip[:25] < 235)
+    first = np.broadcast_to(steps[:1], steps.shape)
+    both = inside & inside[:1]
+    assert np.array_equal(steps[both], first[both])
+    # ... and another grouping of the same frames still carries the id.
+    regrouped = wm.Watermarker(PAYLOAD, group_frames=7)(talking_clip)
+    y = regrouped.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    assert wm.detect_frames(y).payload == PAYLOAD
+    with pytest.raises(ValueError):
+        wm.Watermarker(PAYLOAD, group_frames=0)
 
 
 def test_detects_exact_id_in_marked_frames(marked_clip):

@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from audit.actors import Actor
 from audit.chain import event_hash
 from audit.checkpoints import SignedCheckpoint, checkpoint_payload, checkpoints_from_document
 from audit.models import AuditCheckpoint, AuditEvent
 from audit.selectors import audit_chain_verify
 from audit.services import ChainBroken, audit_checkpoint_create, audit_record
+from core.actors import Actor
 from tests.audit_triggers import audit_triggers_disabled
 from tests.factories import UserFactory
 

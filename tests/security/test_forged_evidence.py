@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from jobs import services
 from PIL import Image
 from rest_framework.test import APIClient
 
+from jobs import services
 from tests.forgery import cat_png, repaint, sign_naming, watermarked_cat_png
 from tests.media_samples import reencode_mp4
 

@@ -22,11 +22,11 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
-from verification.models import Verification
 
 from provenance import hostile
 from provenance.sandbox import ExaminationFailed, Limits, run_task
 from tests.factories import SubjectFactory
+from verification.models import Verification
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 

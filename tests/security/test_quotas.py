@@ -17,13 +17,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
-from jobs.models import AnimationJob
 from rest_framework.test import APIClient
+
+from core.errors import DomainError
+from jobs.models import AnimationJob
+from uploads.services import upload_create
 from verification.findings_bounds import MAX_FINDINGS_BYTES
 from verification.models import Verification, new_verification_id
-
-from config.errors import DomainError
-from uploads.services import upload_create
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
@@ -62,7 +62,6 @@ def test_job_page_shows_the_quota_message(client, member, portrait_upload, setti
 
 def test_organisation_quota(member, portrait_upload, settings):
     from jobs import services
-
     from tests.factories import OrganisationFactory
 
     organisation = OrganisationFactory()

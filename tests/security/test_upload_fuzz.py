@@ -144,6 +144,7 @@ def test_fuzzed_uploads_never_fail_on_the_server(
 
 def test_fuzzed_copies_never_fail_verification(db, no_throttle):
     from rest_framework.test import APIClient
+
     from verification.models import Verification
 
     client = APIClient()

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import jobs.models
-import uploads.storage
+import core.storage
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -56,8 +56,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('content_id', models.CharField(max_length=16, unique=True)),
-                ('video', models.FileField(max_length=255, storage=uploads.storage.private_storage, upload_to='')),
-                ('poster', models.FileField(max_length=255, storage=uploads.storage.private_storage, upload_to='')),
+                ('video', models.FileField(max_length=255, storage=core.storage.private_storage, upload_to='')),
+                ('poster', models.FileField(max_length=255, storage=core.storage.private_storage, upload_to='')),
                 ('sha256', models.CharField(db_index=True, max_length=64)),
                 ('poster_sha256', models.CharField(blank=True, max_length=64)),
                 ('fingerprint', models.TextField(blank=True)),

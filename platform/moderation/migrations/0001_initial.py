@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import moderation.models
-import uploads.storage
+import core.storage
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('category', models.CharField(choices=[('no_consent', 'Made without consent'), ('impersonation', 'Impersonation'), ('misinformation', 'Misinformation'), ('harassment', 'Harassment'), ('other', 'Other')], max_length=20)),
                 ('description', models.TextField(max_length=5000)),
                 ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('attachment', models.FileField(blank=True, max_length=255, storage=uploads.storage.private_storage, upload_to='')),
+                ('attachment', models.FileField(blank=True, max_length=255, storage=core.storage.private_storage, upload_to='')),
                 ('attachment_content_type', models.CharField(blank=True, max_length=50)),
                 ('attachment_size', models.PositiveBigIntegerField(blank=True, null=True)),
                 ('attachment_sha256', models.CharField(blank=True, max_length=64)),

@@ -10,7 +10,7 @@ from accounts import services
 from accounts.links import INVITATION_LINK
 from accounts.models import ApiToken, OrganisationInvitation, User
 from audit.models import AuditEvent
-from config.errors import Conflict, DomainError, NotAllowed
+from core.errors import Conflict, DomainError, NotAllowed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts import services
 from accounts.models import ApiToken, OrganisationInvitation, User
 from audit.models import AuditEvent
-from config.errors import Conflict, NotAllowed
+from core.errors import Conflict, NotAllowed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

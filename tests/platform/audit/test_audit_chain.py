@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
 from audit.services import audit_record
+from core.actors import Actor
 from tests.audit_triggers import audit_triggers_disabled
 
 

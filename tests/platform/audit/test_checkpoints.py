@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
-from audit.actors import Actor
 from audit.models import AuditCheckpoint
 from audit.services import audit_record
+from core.actors import Actor
 
 pytestmark = pytest.mark.django_db
 

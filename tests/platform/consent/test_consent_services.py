@@ -8,17 +8,20 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
-from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
-from config.errors import Conflict, DomainError, NotAllowed
 from consent import links, services
 from consent.models import ConsentRecord
 from consent.selectors import consent_in_force
 from consent.terms import consent_canonical_terms, consent_content_hash
-from tests.factories import SubjectFactory, UserFactory
+from core.actors import Actor
+from core.errors import Conflict, DomainError, NotAllowed
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 Status = ConsentRecord.Status
@@ -268,25 +271,63 @@ def test_living_subject_cannot_be_consented_for_by_someone_else(living, member):
         _request_living(living, member, assurance="rights_holder_attestation")
 
 
-def test_expiry_is_applied_on_access_and_by_the_periodic_task(deceased, member):
+def test_in_force_answers_from_the_dates_and_writes_nothing(deceased, member):
+    consent = _request_deceased(deceased, member)
+    assert consent_in_force(subject=deceased, scopes=["animate"]) == consent
+    ConsentRecord.objects.filter(pk=consent.pk).update(expires_at=_in(-1))
+    events = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        assert consent_in_force(subject=deceased, scopes=["animate"]) is None
+    assert queries.captured_queries
+    assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)
+    consent.refresh_from_db()
+    assert consent.status == Status.ACTIVE and consent.status_now == Status.EXPIRED
+    assert AuditEvent.objects.count() == events
+
+
+def test_the_subject_page_shows_expiry_without_recording_it(deceased, member, client):
     consent = _request_deceased(deceased, member)
     ConsentRecord.objects.filter(pk=consent.pk).update(expires_at=_in(-1))
-    assert consent_in_force(subject=deceased, scopes=["animate"]) is None
+    client.force_login(member)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("subject-detail", args=[deceased.id]))
+    assert b"No consent in force" in page.content and b"Expired" in page.content
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("UPDATE")]
+    assert not [sql for sql in writes if "consent" in sql]  # (the session may be saved)
+    consent.refresh_from_db()
+    assert consent.status == Status.ACTIVE
+
+
+def test_the_periodic_task_records_expiry(deceased, member):
+    from consent.tasks import consent_expire_due
+
+    consent = _request_deceased(deceased, member)
+    assert consent_expire_due.delay().get() == 0
+    ConsentRecord.objects.filter(pk=consent.pk).update(expires_at=_in(-1))
+    assert consent_expire_due.delay().get() == 1
     consent.refresh_from_db()
     assert consent.status == Status.EXPIRED
     assert _actions(deceased)[-1] == "consent.expired"
-
-    other = SubjectFactory(owner=member)
-    second = _request_deceased(other, member)
-    from consent.tasks import consent_expire_due
-
-    assert consent_expire_due.delay().get() == 0
-    ConsentRecord.objects.filter(pk=second.pk).update(expires_at=_in(-1))
-    assert consent_expire_due.delay().get() == 1
-    second.refresh_from_db()
-    assert second.status == Status.EXPIRED
+    assert consent_expire_due.delay().get() == 0  # recorded once
     with pytest.raises(Conflict, match="expired"):
-        services.consent_revoke(consent=second, actor=Actor.system())
+        services.consent_revoke(consent=consent, actor=Actor.system())
+
+
+def test_the_periodic_task_is_scheduled(settings):
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert schedule["consent.tasks.consent_expire_due"] <= 60
+
+
+def test_a_write_that_locks_a_consent_past_due_records_its_expiry(deceased, member):
+    consent = _request_deceased(deceased, member)
+    ConsentRecord.objects.filter(pk=consent.pk).update(expires_at=_in(-1))
+    with transaction.atomic():
+        assert services.consent_in_force_for_use(subject=deceased, scopes=["animate"]) is None
+        consent.refresh_from_db()
+        assert consent.status == Status.EXPIRED  # in the caller's transaction
+    assert _actions(deceased)[-1] == "consent.expired"
 
 
 def test_member_revokes_only_their_own(deceased, member):

@@ -19,11 +19,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
-from config.errors import DomainError
 from consent import links, services
 from consent.models import ConsentRecord
 from consent.selectors import consent_in_force
 from consent.terms import ALLOWED_TRANSITIONS
+from core.errors import DomainError
 from tests.factories import UserFactory
 
 Status = ConsentRecord.Status

@@ -7,9 +7,9 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from jobs.models import Clip
 
 from consent.models import ConsentRecord
+from jobs.models import Clip
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +45,11 @@ def test_bench_job_prints_stages_and_overhead(tmp_path, capsys):
         "--json", str(tmp_path / "bench.json"),
     )  # fmt: skip
     report = json.loads((tmp_path / "bench.json").read_text())
-    assert {"upload", "landmarks", "generate", "watermark", "sign", "store"} <= set(
+    assert {"upload", "landmarks", "generate", "watermark", "fingerprint", "sign", "store"} <= set(
         report["stage_seconds_median"]
     )
     assert report["provenance_overhead"] > 0 and report["real_time_factor"] > 0
-    assert "watermark + signing add" in capsys.readouterr().out
+    assert report["clip_seconds"] == 1.0  # the speech is cut to the length asked for
+    assert set(report["targets_met"]) == set(report["targets"])
+    assert 0 < report["claim_to_generate_seconds"]["warm_median"] < report["total_seconds_median"]
+    assert "provenance adds" in capsys.readouterr().out

@@ -10,17 +10,17 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from jobs import runner, services
-from jobs.models import AnimationJob, Clip
 from PIL import Image
 from rest_framework.test import APIClient
 
-from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
 from config import credentials
 from consent.models import ConsentRecord
 from consent.services import consent_revoke
+from core.actors import Actor
+from jobs import runner, services
+from jobs.models import AnimationJob, Clip
 from provenance.binding import binding_value
 from tests.factories import ConsentFactory, SubjectFactory
 from uploads.services import upload_create
@@ -32,17 +32,6 @@ def _start(member, subject, portrait, audio=None, **extra):
     return services.job_create(
         owner=member, subject=subject, portrait=portrait, audio=audio, size=256, **extra
     )
-
-
-@pytest.fixture
-def finished_clip(
-    member, consented_subject, portrait_upload, audio_upload, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        job = _start(member, consented_subject, portrait_upload, audio_upload)
-    job.refresh_from_db()
-    assert job.status == "succeeded", job.error
-    return job.clip
 
 
 def test_job_makes_a_watermarked_signed_clip(finished_clip, portrait_upload, audio_upload):
@@ -136,7 +125,7 @@ def test_refused_when_consent_expired(member, portrait_upload, audio_upload, con
 
 
 def test_subject_voice_needs_voice_scope(
-    member, consented_subject, portrait_upload, speech_wav_bytes
+    member, consented_subject, portrait_upload, speech_wav_bytes, enqueued_jobs
 ):
     voice = upload_create(
         owner=member,
@@ -148,8 +137,7 @@ def test_subject_voice_needs_voice_scope(
     with pytest.raises(services.ConsentMissing, match="voice"):
         _start(member, consented_subject, portrait_upload, voice)
     ConsentFactory(subject=consented_subject, scope_voice=True)
-    with mock.patch("jobs.services.job_enqueue"):
-        job = _start(member, consented_subject, portrait_upload, voice)
+    job = _start(member, consented_subject, portrait_upload, voice)
     assert job.consent.scope_voice
 
 
@@ -265,9 +253,10 @@ def test_pages_and_api(finished_clip, member, client):
     }
 
 
-def test_queued_job_page_polls(member, consented_subject, portrait_upload, audio_upload, client):
-    with mock.patch("jobs.services.job_enqueue"):
-        job = _start(member, consented_subject, portrait_upload, audio_upload)
+def test_queued_job_page_polls(
+    member, consented_subject, portrait_upload, audio_upload, client, enqueued_jobs
+):
+    job = _start(member, consented_subject, portrait_upload, audio_upload)
     client.force_login(member)
     fragment = client.get(reverse("job-progress", args=[job.id]))
     assert b'hx-trigger="every 1s"' in fragment.content and b"Queued" in fragment.content
@@ -275,21 +264,3 @@ def test_queued_job_page_polls(member, consented_subject, portrait_upload, audio
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == "cancelled"
-
-
-def test_stalled_jobs_are_requeued(
-    member, consented_subject, portrait_upload, audio_upload, settings
-):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    with mock.patch("jobs.services.job_enqueue"):
-        job = _start(member, consented_subject, portrait_upload, audio_upload)
-    AnimationJob.objects.filter(pk=job.pk).update(
-        status="running", heartbeat_at=timezone.now() - timedelta(minutes=10)
-    )
-    with mock.patch("jobs.runner.job_enqueue") as enqueue:
-        assert runner.jobs_requeue_stalled() == 1
-        assert runner.jobs_requeue_stalled() == 0  # its heartbeat was refreshed
-    enqueue.assert_called_once_with(job_id=job.id)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from jobs import runner, services
-from jobs.models import Clip
 from moto import mock_aws
 from storages.backends.s3 import S3Storage
 
+from jobs import runner, services
+from jobs.models import Clip
 from uploads.models import Upload
 from uploads.services import upload_create
 
@@ -22,7 +22,7 @@ def s3(monkeypatch):
     with mock_aws():
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="likeness-test")
         storage = S3Storage(bucket_name="likeness-test", region_name="us-east-1")
-        monkeypatch.setattr("uploads.storage.private_storage", lambda: storage)
+        monkeypatch.setattr("core.storage.private_storage", lambda: storage)
         monkeypatch.setattr("jobs.runner.private_storage", lambda: storage)
         for field in (
             Upload._meta.get_field("file"),

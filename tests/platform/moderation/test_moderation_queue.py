@@ -8,13 +8,13 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import Client, RequestFactory
 from django.utils import timezone
+
+from audit.models import AuditEvent
+from consent.models import ConsentRecord
 from jobs.models import Clip
 from moderation import services
 from moderation.admin import MisuseReportAdmin
 from moderation.models import MisuseReport
-
-from audit.models import AuditEvent
-from consent.models import ConsentRecord
 from tests.factories import UserFactory
 from tests.platform.moderation.conftest import clip_make
 

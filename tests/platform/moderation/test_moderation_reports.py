@@ -7,10 +7,10 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from moderation.models import MisuseReport
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
+from moderation.models import MisuseReport
 from tests.platform.moderation.conftest import MP4_HEAD, PNG_1PX
 
 pytestmark = pytest.mark.django_db

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from rest_framework.test import APIClient
+
+from core.actors import Actor
 from jobs import services
 from jobs.models import Clip
-from rest_framework.test import APIClient
-from verification.models import Verification
-
-from audit.actors import Actor
 from tests.media_samples import reencode_mp4
+from verification.models import Verification
 
 pytestmark = pytest.mark.django_db
 

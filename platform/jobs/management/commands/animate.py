@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from config.errors import DomainError
 from consent.models import Subject
+from core.errors import DomainError
 from jobs import runner, services
 from uploads.models import Upload
 

@@ -19,8 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from config.errors import DomainError
 from config.examination import examine_limits
+from core.errors import DomainError
 from provenance import hostile
 from provenance.sandbox import ExaminationFailed, Limits, TaskRefused, run_task
 
