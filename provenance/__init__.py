@@ -4,7 +4,7 @@ Public API (import from the submodules; nothing heavy runs at import time):
 
 Credentials (:mod:`provenance.keys`)
     create_local_chain(dir, *, organization="Likeness local", overwrite=False) -> LocalChain
-        root.pem (trust anchor), signer.pem (ES256 end-entity cert + root), signer.key (0600).
+        root.pem (trust anchor), signer.pem (ES256 end-entity cert, no root), signer.key (0600).
 
 Manifests (:mod:`provenance.manifest`, c2pa-python)
     SigningConfig(chain_path, key_path=None, callback=None, tsa_url=None)
@@ -13,6 +13,8 @@ Manifests (:mod:`provenance.manifest`, c2pa-python)
     ClaimInfo(generator_name, generator_version, model_versions={}, ingredients=[Ingredient(role,
         sha256, mime)], consent=ConsentAssertion(consent_id, scope, assurance, content_hash),
         watermark=WatermarkBinding(alg, value), title=..., do_not_train=True)
+        every assertion is created (attributed to the signer); the chain is sent without its
+        root; an RFC 3161 timestamp is added when tsa_url is set.
     sign_media(src, dst, *, claim, signing, mime=None) -> SignResult(path, sha256, manifest_bytes)
         temp file + rename only on success; raises SigningError.
     read_manifest(path, trust, *, mime=None) -> ManifestResult(status, trusted, failure_codes,
@@ -27,7 +29,8 @@ Watermark (:mod:`provenance.watermark`, torch, batched, CPU or CUDA)
     detect_video(path, *, key) / detect_image(rgb, *, key) / detect_frames(luma, *, key)
         -> WatermarkResult(detected, payload, confidence, z_score, crc_ok, bit_agreement, ...)
     false_detection_bound() -> float   # per clip or image, at Z_THRESHOLD; see module doc
-    ALG = "com.likeness.ssw.v2" (the soft-binding algorithm name)
+    ALG = "com.likeness.ssw.v2" (the default, unregistered soft-binding algorithm name;
+    provenance.binding.soft_binding_alg(domain) names it under the operator's domain)
 
 ECC (:mod:`provenance.ecc`): encode(payload) -> 172 coded bits; decode(soft) -> (payload,
     crc_ok, codeword). CRC-16 + K=7 rate-1/2 convolutional code, list Viterbi decoding.

@@ -15,6 +15,7 @@ from pathlib import Path
 ENV_ROOT = "PROVENANCE_ROOT_CERT"
 ENV_BUNDLE = "PROVENANCE_TRUST_BUNDLE"
 ENV_WM_KEY = "PROVENANCE_WATERMARK_KEY"  # hex
+ENV_ALG_DOMAIN = "PROVENANCE_SOFT_BINDING_ALG_DOMAIN"  # the soft-binding algorithm's domain
 
 
 def _wm_key(args: argparse.Namespace) -> bytes:
@@ -22,6 +23,12 @@ def _wm_key(args: argparse.Namespace) -> bytes:
 
     text = args.wm_key or os.environ.get(ENV_WM_KEY)
     return bytes.fromhex(text) if text else DEFAULT_KEY
+
+
+def _alg(args: argparse.Namespace) -> str:
+    from provenance.binding import DEFAULT_ALG_DOMAIN, soft_binding_alg
+
+    return soft_binding_alg(args.alg_domain or os.environ.get(ENV_ALG_DOMAIN) or DEFAULT_ALG_DOMAIN)
 
 
 def _trust(args: argparse.Namespace):
@@ -55,9 +62,8 @@ def cmd_sign(args: argparse.Namespace) -> dict:
     wmark = spec.get("watermark")
     if args.watermark_hex:
         from provenance.binding import binding_value
-        from provenance.watermark import ALG
 
-        wmark = {"alg": ALG, "value": binding_value(args.watermark_hex.lower())}
+        wmark = {"alg": _alg(args), "value": binding_value(args.watermark_hex.lower())}
     claim = m.ClaimInfo(
         generator_name=spec.get("generator_name", args.generator),
         generator_version=spec.get("generator_version", args.generator_version),
@@ -77,7 +83,8 @@ def cmd_sign(args: argparse.Namespace) -> dict:
 def cmd_verify(args: argparse.Namespace) -> dict:
     from provenance.verify import verify
 
-    return verify(args.path, _trust(args), watermark_key=_wm_key(args)).as_dict()
+    trust, key = _trust(args), _wm_key(args)
+    return verify(args.path, trust, watermark_key=key, soft_binding_alg=_alg(args)).as_dict()
 
 
 def cmd_watermark(args: argparse.Namespace) -> dict:
@@ -136,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--watermark-hex", help="payload embedded by `watermark` (soft binding)")
     s.add_argument("--generator", default="likeness")
     s.add_argument("--generator-version", default="0.1.0")
+    s.add_argument("--alg-domain", help=f"soft-binding algorithm domain (or ${ENV_ALG_DOMAIN})")
     s.set_defaults(func=cmd_sign)
 
     for name, func, helptext in (
@@ -149,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "verify":
             v.add_argument("--root", help=f"our root CA PEM (or ${ENV_ROOT})")
             v.add_argument("--extra-bundle", help=f"extra trust anchors PEM (or ${ENV_BUNDLE})")
+            v.add_argument("--alg-domain", help=f"soft-binding alg domain (or ${ENV_ALG_DOMAIN})")
         v.set_defaults(func=func)
 
     w = sub.add_parser("watermark", help="embed a 64-bit payload in a clip or image")

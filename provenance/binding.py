@@ -1,5 +1,15 @@
-"""The soft-binding value of our watermark, as C2PA carries it: the 64-bit content id as
-base64 of its 8 bytes (in manifests and in Soft Binding Resolution API queries)."""
+"""Our watermark as a C2PA soft binding: its algorithm name and the value it carries.
+
+Value encoding: the watermark's 64-bit content id as 8 bytes, big-endian, in standard base64
+with padding (RFC 4648 section 4), a text string of 12 characters (``0123456789abcdef`` ->
+``ASNFZ4mrze8=``), in manifests' ``c2pa.soft-binding`` blocks and in Soft Binding Resolution
+API queries alike.
+
+Algorithm name: ``<domain>.ssw.v2``, where ``<domain>`` is the operator's reversed Internet
+domain (the setting ``PROVENANCE_SOFT_BINDING_ALG_DOMAIN``). The default domain is a
+placeholder: the name it gives is NOT registered on the C2PA soft-binding algorithm list
+(see docs/soft-binding.md for what a registration entry needs).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +17,33 @@ import base64
 import binascii
 import re
 
-__all__ = ["binding_value", "content_id_from_binding"]
+__all__ = [
+    "ALG_NAME",
+    "DEFAULT_ALG",
+    "DEFAULT_ALG_DOMAIN",
+    "binding_value",
+    "content_id_from_binding",
+    "soft_binding_alg",
+]
+
+ALG_NAME = "ssw.v2"  # this watermark algorithm and the version of its payload format
+DEFAULT_ALG_DOMAIN = "com.likeness"  # a placeholder, unregistered: operators set their own
+# A reversed domain of two labels or more, in the characters the C2PA algorithm list's
+# pattern for `alg` allows (letters, digits, dots).
+_DOMAIN_PATTERN = re.compile(r"[a-zA-Z0-9]+(\.[a-zA-Z0-9]+)+")
+
+
+def soft_binding_alg(domain: str = DEFAULT_ALG_DOMAIN) -> str:
+    """The soft-binding algorithm name under ``domain`` (reversed, e.g. ``org.example``)."""
+    if not _DOMAIN_PATTERN.fullmatch(domain):
+        raise ValueError(
+            f"soft-binding algorithm domain {domain!r} must be a reversed Internet domain of "
+            "letters and digits separated by dots, e.g. 'org.example'"
+        )
+    return f"{domain}.{ALG_NAME}"
+
+
+DEFAULT_ALG = soft_binding_alg()  # "com.likeness.ssw.v2"
 
 
 def binding_value(content_id_hex: str) -> str:

@@ -2,7 +2,9 @@
 
 The embedded default (development, tests, single-machine installs) keeps a small chain on disk:
 ``root.pem`` (the trust anchor readers are configured with), ``signer.pem`` (the end-entity
-certificate followed by the root, the chain C2PA embeds) and ``signer.key`` (PKCS#8, mode 0600).
+certificate alone: the chain C2PA embeds, which never carries the root, C2PA 2.2 section 14.5)
+and ``signer.key`` (PKCS#8, mode 0600). Chains written before that rule end with the root;
+:func:`provenance.manifest.chain_to_send` leaves it out when signing.
 
 The signing certificate carries exactly what c2pa-rs validators accept (see FACTS.md):
 end-entity (cA=false), keyUsage digitalSignature, extendedKeyUsage emailProtection, an Authority
@@ -30,7 +32,7 @@ class LocalChain:
     """Paths of a chain written by :func:`create_local_chain`."""
 
     root_cert: Path  # PEM, self-signed root CA: the trust anchor
-    chain: Path  # PEM, signing certificate first, then the root
+    chain: Path  # PEM, the signing certificate (and intermediates): what C2PA embeds
     key: Path  # PEM, PKCS#8 private key of the signing certificate (0600)
 
 
@@ -128,7 +130,7 @@ def create_local_chain(
 
     pem = serialization.Encoding.PEM
     paths.root_cert.write_bytes(root.public_bytes(pem))
-    paths.chain.write_bytes(leaf.public_bytes(pem) + root.public_bytes(pem))
+    paths.chain.write_bytes(leaf.public_bytes(pem))  # the root is the anchor: never sent
     key_bytes = leaf_key.private_bytes(
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )

@@ -1,5 +1,12 @@
 """C2PA manifests: sign MP4/PNG/JPEG with our claims, read them back and classify trust.
 
+Every assertion we write is a *created* assertion (claim v2 ``created_assertions``): the
+actions (``c2pa.created`` with trainedAlgorithmicMedia first, ``allActionsIncluded``), the
+ingredients that action names as its inputs, the soft binding, the consent and the
+training-mining assertions are attributed to the signer, not merely gathered (C2PA 2.2
+section 10.2.2). The certificate chain is sent without its self-signed root (section 14.5), and
+the signature carries an RFC 3161 timestamp when a timestamp authority is configured.
+
 Signing writes to a temporary file next to the destination and renames it only when c2pa
 succeeded, because a failed post-sign check can still leave a signed file behind. Reading
 answers exactly one of four statuses (see :class:`ManifestStatus`); "Valid" is never taken as
@@ -21,10 +28,18 @@ from pathlib import Path
 from typing import Any
 
 import c2pa
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from provenance.manifest_summary import MODELS_PARAMETERS
 
 __all__ = [
+    "C2PA_SPEC_VERSION",
     "CONSENT_LABEL",
+    "MODELS_PARAMETER",
     "TRAINED_ALGORITHMIC_MEDIA",
+    "WATERMARK_ACTION",
     "ClaimInfo",
     "ConsentAssertion",
     "Ingredient",
@@ -44,6 +59,14 @@ TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trai
 CONSENT_LABEL = "com.likeness.consent"
 TRAINING_LABEL = "cawg.training-mining"
 SOFT_BINDING_LABEL = "c2pa.soft-binding"
+ACTIONS_LABEL = "c2pa.actions.v2"
+C2PA_SPEC_VERSION = "2.4"  # the specification our claims follow (claim_generator_info)
+# The watermark carries the content id the soft binding names, so it is bound to this
+# manifest ("c2pa.watermarked" is deprecated since C2PA 2.4).
+WATERMARK_ACTION = "c2pa.watermarked.bound"
+# Our own action parameters, namespaced (C2PA 2.2 section 18.14.4.7).
+MODELS_PARAMETER = MODELS_PARAMETERS[0]  # c2pa.created: component -> model version
+ALG_PARAMETER = "com.likeness.alg"  # the watermark action: the soft-binding algorithm
 SUPPORTED_MIME = {"video/mp4", "image/png", "image/jpeg"}
 _EXT_MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".png": "image/png", ".jpg": "image/jpeg"}
 _EXT_MIME[".jpeg"] = "image/jpeg"
@@ -102,7 +125,7 @@ class SigningConfig:
         return cls(chain_path=Path(chain.chain), key_path=Path(chain.key), tsa_url=tsa_url)
 
     def build_signer(self) -> c2pa.Signer:
-        certs = Path(self.chain_path).read_text()
+        certs = chain_to_send(Path(self.chain_path).read_text())
         if self.callback is not None:
             return c2pa.Signer.from_callback(
                 self.callback, c2pa.C2paSigningAlg.ES256, certs, self.tsa_url
@@ -114,6 +137,26 @@ class SigningConfig:
             ta_url=self.tsa_url.encode() if self.tsa_url else None,
         )
         return c2pa.Signer.from_info(info)
+
+
+def chain_to_send(pem: str) -> str:
+    """The PEM chain to embed: the signing certificate and any intermediates, without
+    self-signed certificates (a trust anchor is not sent, C2PA 2.2 section 14.5), so a chain
+    file that ends with its root (as local chains made before this rule did) signs the same.
+    The first certificate is the signer's and is always kept."""
+    certs = x509.load_pem_x509_certificates(pem.encode())
+    kept = certs[:1] + [c for c in certs[1:] if not _self_signed(c)]
+    return "".join(c.public_bytes(Encoding.PEM).decode() for c in kept)
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    if cert.subject != cert.issuer:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -133,7 +176,11 @@ class TrustConfig:
 
 def _context(anchors_pem: str | None, *, thumbnails: bool = False) -> c2pa.Context:
     settings: dict[str, Any] = {
-        "builder": {"thumbnail": {"enabled": thumbnails}},
+        # Ingredients are created assertions too (the manifest definition marks the others).
+        "builder": {
+            "thumbnail": {"enabled": thumbnails},
+            "created_assertion_labels": ["c2pa.ingredient"],
+        },
         "verify": {"verify_trust": True},
     }
     if anchors_pem:
@@ -152,6 +199,10 @@ class Ingredient:
     role: str  # "portrait" or "audio": becomes the ingredient title
     sha256: str  # hex digest of the source bytes
     mime: str  # e.g. "image/jpeg", "audio/wav"
+
+    @property
+    def instance_id(self) -> str:
+        return f"sha256:{self.sha256}"
 
 
 @dataclass(frozen=True)
@@ -176,8 +227,18 @@ class ConsentAssertion:
 class WatermarkBinding:
     """The soft binding: the watermark algorithm and the value it carries."""
 
-    alg: str  # e.g. provenance.watermark.ALG
-    value: str  # the payload, hex
+    alg: str  # e.g. provenance.binding.soft_binding_alg(domain)
+    value: str  # provenance.binding.binding_value(content id): base64 of its 8 bytes
+
+    def assertion_data(self, duration_ms: int | None) -> dict[str, Any]:
+        """The ``c2pa.soft-binding`` assertion: one block over the whole asset; for a video
+        its scope is the timespan of the whole clip in milliseconds.
+
+        ``pad`` is required; a JSON manifest definition cannot express a CBOR byte string,
+        so c2pa stores this empty ``pad`` as an empty CBOR array, which c2pa-rs reads back as
+        the empty byte string."""
+        scope = {} if duration_ms is None else {"timespan": {"start": 0, "end": duration_ms}}
+        return {"alg": self.alg, "blocks": [{"scope": scope, "value": self.value}], "pad": []}
 
 
 @dataclass(frozen=True)
@@ -193,37 +254,16 @@ class ClaimInfo:
     title: str = "generated clip"
     do_not_train: bool = True
 
-    def manifest_definition(self, mime: str) -> dict[str, Any]:
+    def manifest_definition(self, mime: str, *, duration_ms: int | None = None) -> dict[str, Any]:
+        """c2pa-python's manifest definition; ``duration_ms`` scopes a video's soft binding."""
         agent = {"name": self.generator_name, "version": self.generator_version}
-        created: dict[str, Any] = {
-            "action": "c2pa.created",
-            "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
-            "softwareAgent": agent,
-        }
-        if self.model_versions:
-            created["parameters"] = {"models": dict(self.model_versions)}
-        actions: list[dict[str, Any]] = [created]
-        assertions: list[dict[str, Any]] = []
+        assertions = [_created(ACTIONS_LABEL, self._actions(agent))]
         if self.watermark is not None:
-            actions.append(
-                {
-                    "action": "c2pa.watermarked",
-                    "softwareAgent": agent,
-                    "parameters": {"alg": self.watermark.alg},
-                }
-            )
             assertions.append(
-                {
-                    "label": SOFT_BINDING_LABEL,
-                    "data": {
-                        "alg": self.watermark.alg,
-                        "blocks": [{"scope": {}, "value": self.watermark.value}],
-                    },
-                }
+                _created(SOFT_BINDING_LABEL, self.watermark.assertion_data(duration_ms))
             )
-        assertions.insert(0, {"label": "c2pa.actions.v2", "data": {"actions": actions}})
         if self.consent is not None:
-            assertions.append({"label": CONSENT_LABEL, "data": self.consent.as_dict()})
+            assertions.append(_created(CONSENT_LABEL, self.consent.as_dict()))
         if self.do_not_train:
             entries = {
                 k: {"use": "notAllowed"}
@@ -234,9 +274,9 @@ class ClaimInfo:
                     "cawg.data_mining",
                 )
             }
-            assertions.append({"label": TRAINING_LABEL, "data": {"entries": entries}})
+            assertions.append(_created(TRAINING_LABEL, {"entries": entries}))
         return {
-            "claim_generator_info": [agent],
+            "claim_generator_info": [{**agent, "specVersion": C2PA_SPEC_VERSION}],
             "title": self.title,
             "format": mime,
             "assertions": assertions,
@@ -245,11 +285,42 @@ class ClaimInfo:
                     "title": ing.role,
                     "format": ing.mime,
                     "relationship": "inputTo",
-                    "instance_id": f"sha256:{ing.sha256}",
+                    "instance_id": ing.instance_id,
                 }
                 for ing in self.ingredients
             ],
         }
+
+    def _actions(self, agent: dict[str, str]) -> dict[str, Any]:
+        created: dict[str, Any] = {
+            "action": "c2pa.created",
+            "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
+            "softwareAgent": dict(agent),
+        }
+        parameters: dict[str, Any] = {}
+        if self.ingredients:
+            # c2pa-rs swaps these ids for the ingredients' hashed URIs (parameters.ingredients).
+            ids = dict.fromkeys(ing.instance_id for ing in self.ingredients)
+            parameters["ingredientIds"] = list(ids)
+        if self.model_versions:
+            parameters[MODELS_PARAMETER] = dict(self.model_versions)
+        if parameters:
+            created["parameters"] = parameters
+        actions = [created]
+        if self.watermark is not None:
+            actions.append(
+                {
+                    "action": WATERMARK_ACTION,
+                    "softwareAgent": dict(agent),
+                    "parameters": {ALG_PARAMETER: self.watermark.alg},
+                }
+            )
+        return {"actions": actions, "allActionsIncluded": True}
+
+
+def _created(label: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An assertion the signer makes (claim v2 ``created_assertions``)."""
+    return {"label": label, "data": data, "created": True}
 
 
 @dataclass(frozen=True)
@@ -285,9 +356,12 @@ def sign_media(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".signing", dir=dst.parent)
     tmp = Path(tmp_name)
     try:
+        scoped = claim.watermark is not None and mime.startswith("video/")
+        duration_ms = _duration_ms(src) if scoped else None
+        definition = claim.manifest_definition(mime, duration_ms=duration_ms)
         signer = signing.build_signer()
         try:
-            builder = c2pa.Builder(claim.manifest_definition(mime), context=_context(None))
+            builder = c2pa.Builder(definition, context=_context(None))
             with open(src, "rb") as source, os.fdopen(fd, "w+b") as dest:
                 fd = -1
                 manifest = builder.sign(signer, mime, source, dest)
@@ -306,6 +380,15 @@ def sign_media(
     return SignResult(
         path=dst, sha256=sha256_file(dst), manifest_bytes=len(store), manifest_store=store
     )
+
+
+def _duration_ms(path: Path) -> int:
+    from provenance.media import MediaError, video_duration_ms
+
+    try:
+        return video_duration_ms(path)
+    except MediaError as exc:
+        raise SigningError(f"cannot read the duration of {path.name}: {exc}") from exc
 
 
 # ---------------------------------------------------------------------------------------------

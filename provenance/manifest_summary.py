@@ -17,11 +17,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ACTIONS_LABELS", "AI_SOURCE_TYPES", "ManifestAction", "ManifestSummary"]
+__all__ = [
+    "ACTIONS_LABELS",
+    "AI_SOURCE_TYPES",
+    "MODELS_PARAMETERS",
+    "ManifestAction",
+    "ManifestSummary",
+]
 
 # Both versions of the actions assertion, newest first; c2pa suffixes repeats with "__<n>".
 ACTIONS_LABELS = ("c2pa.actions.v2", "c2pa.actions")
 _ACTIONS_LABEL = re.compile(r"^c2pa\.actions(\.v2)?(__\d+)?$")
+# Where c2pa.created names its models: the namespaced key, then the key of clips signed before
+# parameters were namespaced.
+MODELS_PARAMETERS = ("com.likeness.models", "models")
 # IPTC digital source types that say a model generated (all or part of) the media.
 AI_SOURCE_TYPES = ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia")
 _NO_MANIFEST = "no_manifest"
@@ -43,7 +52,7 @@ def _list(value: Any) -> list[Any]:
 class ManifestAction:
     """One entry of an actions assertion."""
 
-    action: str  # e.g. "c2pa.created", "c2pa.watermarked"
+    action: str  # e.g. "c2pa.created", "c2pa.watermarked.bound"
     digital_source_type: str = ""  # an IPTC URI, for c2pa.created
     software_agent: str = ""  # "name version" of the tool that acted
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -150,8 +159,11 @@ class ManifestSummary:
 
     @property
     def model_versions(self) -> dict[str, str]:
-        """The models the creation names (``parameters.models``), as stated."""
-        models = _mapping((self.created or ManifestAction("")).parameters.get("models"))
+        """The models the creation names (``parameters["com.likeness.models"]``, or
+        ``parameters.models`` in clips signed before), as stated."""
+        parameters = (self.created or ManifestAction("")).parameters
+        key = next((k for k in MODELS_PARAMETERS if k in parameters), "")
+        models = _mapping(parameters.get(key))
         return {str(k): _text(v) for k, v in models.items()}
 
     @property

@@ -22,6 +22,7 @@ __all__ = [
     "load_image_rgb",
     "read_video_rgb",
     "remux",
+    "video_duration_ms",
 ]
 
 MAX_SIDE = 4096
@@ -102,6 +103,18 @@ def count_video_frames(path: str | os.PathLike[str]) -> int:
         except av.error.InvalidDataError:
             pass  # damaged from here on, as in decoding
     return count
+
+
+def video_duration_ms(path: str | os.PathLike[str]) -> int:
+    """The first video stream's duration in whole milliseconds, from the container's header
+    (no decoding); the container's own duration when the stream states none."""
+    with _open(path) as container:
+        stream = _video_stream(container)
+        if stream.duration is not None and stream.time_base is not None:
+            return round(float(stream.duration * stream.time_base) * 1000)
+        if container.duration is not None:
+            return round(container.duration / av.time_base * 1000)
+    raise MediaError(f"{Path(path).name} states no duration")
 
 
 def read_video_rgb(path: str | os.PathLike[str], *, max_frames: int = MAX_FRAMES) -> np.ndarray:

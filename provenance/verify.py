@@ -68,8 +68,10 @@ def verify(
     *,
     watermark_key: bytes = wm.DEFAULT_KEY,
     mime: str | None = None,
+    soft_binding_alg: str = wm.ALG,
 ) -> VerifyResult:
-    """``mime`` overrides the suffix of ``path`` (``/proc/self/fd/N`` in the sandbox has none)."""
+    """``mime`` overrides the suffix of ``path`` (``/proc/self/fd/N`` in the sandbox has none);
+    ``soft_binding_alg`` is the name our manifests give the watermark (the configured one)."""
     path = Path(path)
     mime = mime or mime_for_path(path)
     manifest = read_manifest(path, trust, mime=mime)
@@ -85,7 +87,7 @@ def verify(
     consistent = None
     if manifest.soft_binding and mark.detected:
         consistent = (
-            manifest.soft_binding.get("alg") == wm.ALG
+            manifest.soft_binding.get("alg") == soft_binding_alg
             and content_id_from_binding(str(manifest.soft_binding.get("value"))) == mark.payload_hex
         )
     return VerifyResult(

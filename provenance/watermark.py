@@ -51,6 +51,7 @@ import torch
 import torch.nn.functional as F
 
 from provenance import ecc
+from provenance.binding import DEFAULT_ALG
 
 __all__ = [
     "ALG",
@@ -65,7 +66,9 @@ __all__ = [
     "false_detection_bound",
 ]
 
-ALG = "com.likeness.ssw.v2"
+# The soft-binding algorithm name by default (unregistered); a platform configures its own
+# domain (provenance.binding.soft_binding_alg, setting PROVENANCE_SOFT_BINDING_ALG_DOMAIN).
+ALG = DEFAULT_ALG
 DEFAULT_KEY = b"likeness-dev-watermark-key"  # production passes its own secret key
 Z_THRESHOLD = 6.0
 CANON = 512  # canonical short side

@@ -34,6 +34,20 @@ def sign_naming(src: Path, dst: Path, *, chain, content_id: str) -> Path:
     return dst
 
 
+def break_claim_signature(png: bytes) -> bytes:
+    """A signed PNG with one bit flipped inside its claim signature (the PNG chunk's CRC
+    recomputed, so it still decodes): credentials whose signature fails, naming no signer."""
+    import zlib
+
+    raw = bytearray(png)
+    box = raw.find(b"caBX")
+    length = int.from_bytes(raw[box - 4 : box], "big")
+    raw[box + 4 + length - 10] ^= 0x01
+    end = box + 4 + length
+    raw[end : end + 4] = zlib.crc32(raw[box:end]).to_bytes(4, "big")
+    return bytes(raw)
+
+
 def repaint(path: Path) -> bytes:
     """The PNG with a few pixels changed and its other chunks (the manifest) left in place, so
     it still decodes but no longer matches the hash its manifest signed."""

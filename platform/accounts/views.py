@@ -3,10 +3,12 @@ and the page behind an invitation link."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -20,6 +22,18 @@ from .forms import ApiTokenForm, InviteForm, OrganisationForm, SignupForm
 
 def home(request):
     return render(request, "accounts/home.html")
+
+
+class LoginView(auth_views.LoginView):
+    """Members land on their home (LOGIN_REDIRECT_URL); moderators, who have no subjects of
+    their own, on the moderation queue (MODERATOR_LOGIN_REDIRECT_URL). A ?next= wins."""
+
+    template_name = "accounts/login.html"
+
+    def get_default_redirect_url(self):
+        if self.request.user.is_staff:
+            return resolve_url(settings.MODERATOR_LOGIN_REDIRECT_URL)
+        return super().get_default_redirect_url()
 
 
 def signup(request):

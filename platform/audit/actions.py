@@ -52,6 +52,7 @@ class AuditAction(StrEnum):
     CLIP_UNPUBLISHED = "clip.unpublished"
     CLIP_TAKEN_DOWN = "clip.taken_down"
     CLIP_CONSENT_WITHDRAWN = "clip.consent_withdrawn"
+    CLIP_FILES_DELETED = "clip.files_deleted"
 
     # moderation
     REPORT_CREATED = "report.created"

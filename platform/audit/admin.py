@@ -1,19 +1,12 @@
 from django.contrib import admin
 
+from config.admin_bases import ReadOnlyAdmin
+
 from .models import AuditCheckpoint, AuditEvent
 
 
-class _AppendOnlyAdmin(admin.ModelAdmin):
+class _AppendOnlyAdmin(ReadOnlyAdmin):
     """Read-only: the table is append-only and written by services alone."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)

@@ -15,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.api_paths import json_error_path
 from config.rate_limits import retry_phrase
 from core.errors import DomainError
 
@@ -79,7 +80,8 @@ def _code_for(status_code: int) -> str:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The site's 404 (``handler404``): JSON in the API's error shape under /api/, so a client
-    that asks for a path no route matches gets the same answer as for a missing object."""
-    if request.path.startswith("/api/"):
+    that asks for a path no route matches gets the same answer as for a missing object (so
+    do the Soft Binding Resolution API's paths)."""
+    if json_error_path(request.path):
         return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
     return page_not_found(request, exception)

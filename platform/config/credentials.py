@@ -57,3 +57,14 @@ def trust_config():
 
 def watermark_key() -> bytes:
     return settings.WATERMARK_KEY.encode()
+
+
+def soft_binding_alg() -> str:
+    """The soft-binding algorithm name our manifests state and the resolution API accepts:
+    ``<PROVENANCE_SOFT_BINDING_ALG_DOMAIN>.ssw.v2`` (see docs/soft-binding.md)."""
+    from provenance.binding import soft_binding_alg as alg_under
+
+    try:
+        return alg_under(settings.PROVENANCE_SOFT_BINDING_ALG_DOMAIN)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"PROVENANCE_SOFT_BINDING_ALG_DOMAIN: {exc}") from exc

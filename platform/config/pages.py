@@ -1,4 +1,5 @@
-"""Small pieces every page view shares: run a service and show its refusal on the form."""
+"""Small pieces every page view shares: run a service and show its refusal on the form; say
+that something is gone (410)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,13 @@ def run_form_service(
             form.add_error(None, exc.message)
             status = exc.status
     return render(request, template, {**context, form_name: form}, status=status)
+
+
+def gone_page(
+    request: HttpRequest, *, heading: str, message: str, link: tuple[str, str] | None = None
+) -> HttpResponse:
+    """410 Gone, with the site's layout: it existed, and ``message`` says why it is no longer
+    here (an id that never existed is a 404). ``link``: (url, words) for what to do next."""
+    link_url, link_text = link or ("", "")
+    context = {"heading": heading, "message": message, "link_url": link_url, "link_text": link_text}
+    return render(request, "gone.html", context, status=410)

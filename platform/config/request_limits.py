@@ -6,6 +6,8 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from .api_paths import json_error_path
+
 # Room for the multipart envelope and the other form fields.
 _ENVELOPE = 1024 * 1024
 
@@ -25,7 +27,7 @@ class RequestSizeLimitMiddleware:
                 f"The request is {length / 2**20:.1f} MB; "
                 f"uploads are limited to {(limit - _ENVELOPE) / 2**20:.0f} MB."
             )
-            if request.path.startswith("/api/"):
+            if json_error_path(request.path):
                 return JsonResponse(
                     {"error": {"code": "too_large", "message": message}}, status=413
                 )

@@ -26,7 +26,9 @@ ERROR_DESCRIPTIONS = {
     409: "The object's state does not allow this now.",
     410: "The object existed but is gone.",
     413: "The request or its file is larger than allowed.",
+    414: "The query is too long for a URL; send it in a POST body instead.",
     415: "The request's or the file's type is not accepted.",
+    422: "The file was refused for its structure or stopped by an examination limit.",
     429: "Too many requests or over a quota; `Retry-After` says when to try again.",
 }
 

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CORS on the Soft Binding Resolution API's paths only; answers their preflights first.
+    "config.cors.SoftBindingCorsMiddleware",
     "config.content_security.ContentSecurityPolicyMiddleware",
     "config.request_limits.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -157,6 +159,7 @@ ORGANISATION_INVITATION_MAX_AGE = timedelta(
     days=int(os.environ.get("ORGANISATION_INVITATION_DAYS", 7))
 )
 LOGIN_REDIRECT_URL = "dashboard"
+MODERATOR_LOGIN_REDIRECT_URL = "moderation-queue"
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -317,6 +320,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a clip's status wherever it appears (clips, and a verification's clip).
+    "ENUM_NAME_OVERRIDES": {"ClipStatusEnum": "jobs.models.Clip.Status"},
 }
 
 # ---------------------------------------------------------------- Celery
@@ -362,10 +367,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jobs.requeue_stalled",
         "schedule": float(os.environ.get("JOBS_SWEEP_SECONDS", 60)),
     },
+    "jobs-purge-withdrawn-clips": {"task": "jobs.purge_withdrawn_clips", "schedule": 3600.0},
 }
 
 # ---------------------------------------------------------------- jobs and provenance
 JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "gpu")
+# A clip whose consent was withdrawn or that was taken down is served to no one; its files are
+# kept privately for audit this many days, then deleted (the record and its audit trail stay).
+CLIPS_WITHDRAWN_RETENTION_DAYS = int(os.environ.get("CLIPS_WITHDRAWN_RETENTION_DAYS", 90))
 # A running job's worker stamps it every JOBS_HEARTBEAT_SECONDS; a job unstamped for
 # JOBS_STALE_AFTER_SECONDS is put back on the queue (its worker died).
 JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", 5))
@@ -385,7 +394,15 @@ PROVENANCE_SIGNING_CHAIN = os.environ.get("PROVENANCE_SIGNING_CHAIN", "")
 PROVENANCE_SIGNING_KEY = os.environ.get("PROVENANCE_SIGNING_KEY", "")
 PROVENANCE_TRUST_ROOT = os.environ.get("PROVENANCE_TRUST_ROOT", "")
 PROVENANCE_TRUST_BUNDLE = os.environ.get("PROVENANCE_TRUST_BUNDLE", "")
+# RFC 3161 timestamp authority for every signature (empty: none). Timestamped credentials
+# stay verifiable after the signing certificate expires.
 PROVENANCE_TSA_URL = os.environ.get("PROVENANCE_TSA_URL", "") or None
+# The operator's reversed Internet domain: manifests' soft-binding algorithm is
+# "<domain>.ssw.v2". The default "com.likeness" is a placeholder and NOT registered on the
+# C2PA soft-binding algorithm list (docs/soft-binding.md says what registering takes).
+PROVENANCE_SOFT_BINDING_ALG_DOMAIN = os.environ.get(
+    "PROVENANCE_SOFT_BINDING_ALG_DOMAIN", "com.likeness"
+)
 # The watermark key: who knows it can read (and forge) our watermark, so production sets it.
 WATERMARK_KEY = os.environ.get("WATERMARK_KEY", "")
 if not WATERMARK_KEY:

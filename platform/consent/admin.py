@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from config.admin_bases import PrivateFilesAdmin
+
 from .models import ConsentRecord, Subject
 
 
@@ -11,8 +13,10 @@ class SubjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(PrivateFilesAdmin):
     """Consent changes go through the services (and the audit trail), never the admin."""
+
+    private_files = ("signed_form",)
 
     list_display = ("id", "subject", "status", "grantor_kind", "expires_at")
     list_filter = ("status", "grantor_kind", "assurance")

@@ -29,3 +29,10 @@ class NotAllowed(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class Gone(DomainError):
+    """The thing existed but is no longer served (410), as opposed to never existed (404)."""
+
+    code = "gone"
+    status = 410

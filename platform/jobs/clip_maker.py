@@ -49,6 +49,10 @@ class MadeClip:
     height: int
     device: str
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # The poster's own signed store and its active manifest's identifier (the poster is signed
+    # apart from the video), so the resolution API serves the poster's credentials too.
+    poster_manifest_store: bytes = field(default=b"", repr=False)
+    poster_manifest_label: str = ""
 
 
 ProgressFn = Callable[[str, float], None]
@@ -62,6 +66,7 @@ def clip_make(
     trust,
     watermark_key: bytes,
     generator_name: str,
+    soft_binding_alg: str | None = None,
     device: str | None = None,
     progress: ProgressFn,
     should_stop: Callable[[], bool],
@@ -72,10 +77,13 @@ def clip_make(
     The frames are watermarked on the generator's device as they are made, and the poster and
     the fingerprint are taken from those same frames, so the encoded clip is read only by the
     signer (which hashes it) and once for the manifest read-back. ``animator`` is this worker
-    process's long-lived Animator (``worker_animator()`` by default).
+    process's long-lived Animator (``worker_animator()`` by default). ``soft_binding_alg`` is
+    the configured soft-binding algorithm name (``credentials.soft_binding_alg()``; the
+    library's default when None).
     """
     from animation import __version__ as animation_version
     from provenance.binding import binding_value
+    from provenance.jumbf import active_manifest_label
     from provenance.manifest import (
         ClaimInfo,
         ConsentAssertion,
@@ -120,7 +128,9 @@ def clip_make(
         model_versions=dict(result.model_versions),
         ingredients=ingredients,
         consent=ConsentAssertion(**inputs.consent),
-        watermark=WatermarkBinding(alg=ALG, value=binding_value(inputs.content_id)),
+        watermark=WatermarkBinding(
+            alg=soft_binding_alg or ALG, value=binding_value(inputs.content_id)
+        ),
         title=f"AI-generated talking portrait {inputs.content_id}",
     )
     video = sign_media(raw, workdir / "clip.mp4", claim=claim, signing=signing)
@@ -141,6 +151,8 @@ def clip_make(
         height=result.height,
         device=result.device,
         stage_seconds=stage_seconds,
+        poster_manifest_store=poster.manifest_store,
+        poster_manifest_label=active_manifest_label(poster.manifest_store) or "",
     )
 
 

@@ -114,6 +114,9 @@ class Clip(models.Model):
     # Resolution API so a stripped copy can be traced back to its credentials.
     manifest_label = models.CharField(max_length=200, blank=True, db_index=True)
     manifest_store = models.FileField(storage=private_storage, max_length=255, blank=True)
+    # The poster is signed apart from the video: its own manifest, served the same way.
+    poster_manifest_label = models.CharField(max_length=200, blank=True, db_index=True)
+    poster_manifest_store = models.FileField(storage=private_storage, max_length=255, blank=True)
     duration_seconds = models.FloatField()
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -121,10 +124,23 @@ class Clip(models.Model):
         max_length=20, choices=Status.choices, default=Status.PRIVATE, db_index=True
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # When consent was withdrawn or a moderator took the clip down, and why ("revoked",
+    # "expired" or the moderator's reason). Its files are kept, unserved, for
+    # CLIPS_WITHDRAWN_RETENTION_DAYS, then deleted (files_deleted_at).
+    withdrawn_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    withdrawn_reason = models.CharField(max_length=500, blank=True)
+    files_deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    WITHDRAWN = (Status.CONSENT_REVOKED, Status.TAKEN_DOWN)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Clip {self.content_id} ({self.status})"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        """Consent withdrawn or taken down: its files are served to no one."""
+        return self.status in self.WITHDRAWN

@@ -52,6 +52,7 @@ def job_run(*, job_id) -> Clip | None:
             trust=credentials.trust_config(),
             watermark_key=credentials.watermark_key(),
             generator_name=settings.GENERATOR_NAME,
+            soft_binding_alg=credentials.soft_binding_alg(),
             device=settings.ANIMATION_DEVICE or None,
             progress=progress,
             should_stop=_StopCheck(job.id),
@@ -145,8 +146,9 @@ def _store(job: AnimationJob, made: MadeClip) -> Clip | None:
         for path, folder in ((made.video_path, "clips"), (made.poster_path, "posters")):
             with open(path, "rb") as handle:
                 names.append(storage.save(f"{folder}/{job.content_id}{path.suffix}", File(handle)))
-        store = ContentFile(made.manifest_store)
-        names.append(storage.save(f"manifests/{job.content_id}.c2pa", store))
+        for store, suffix in ((made.manifest_store, ""), (made.poster_manifest_store, "-poster")):
+            name = f"manifests/{job.content_id}{suffix}.c2pa"
+            names.append(storage.save(name, ContentFile(store)) if store else "")
         clip = services.job_succeed(job_id=job.id, made=made, files=services.ClipFiles(*names))
     except BaseException:
         _delete(storage, names)
@@ -157,7 +159,7 @@ def _store(job: AnimationJob, made: MadeClip) -> Clip | None:
 
 
 def _delete(storage, names: list[str]) -> None:
-    for name in names:
+    for name in filter(None, names):
         storage.delete(name)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from core.ownership import owned_by
 from provenance.manifest_summary import ManifestSummary
 
 from .models import AnimationJob, Clip
+from .withdrawal import ensure_clip_served
 
 
 def jobs_visible_to(user) -> QuerySet[AnimationJob]:
@@ -27,12 +29,15 @@ def job_is_running(*, job_id) -> bool:
     return AnimationJob.objects.filter(pk=job_id, status=AnimationJob.Status.RUNNING).exists()
 
 
-def clip_published(*, content_id: str) -> Clip | None:
-    return (
-        Clip.objects.filter(content_id=content_id, status=Clip.Status.PUBLISHED)
-        .select_related("subject")
-        .first()
-    )
+def clip_public(*, content_id: str) -> Clip:
+    """The published clip with this id; ClipWithdrawn (410) if it was withdrawn or taken down,
+    Http404 if there is none (or it is private: that is not said)."""
+    clip = Clip.objects.filter(content_id=content_id).select_related("subject").first()
+    if clip is not None:
+        ensure_clip_served(clip)
+    if clip is None or clip.status != Clip.Status.PUBLISHED:
+        raise Http404("No published clip has this id.")
+    return clip
 
 
 def clip_credentials(clip: Clip) -> ManifestSummary:

@@ -24,6 +24,7 @@ from consent.services import consent_in_force_for_use
 from core.actors import Actor
 from core.errors import Conflict, DomainError
 from core.ownership import ensure_member_may_manage
+from core.storage import private_storage
 from uploads.models import Upload
 
 from . import queue
@@ -37,6 +38,7 @@ JobStatus = AnimationJob.Status
 ClipStatus = Clip.Status
 MAX_IDLE_SECONDS = 60.0
 WORKER = Actor.system("animation worker")
+RETENTION = Actor.system("retention sweep")
 
 
 class ConsentMissing(DomainError):
@@ -222,6 +224,7 @@ class ClipFiles:
     video: str
     poster: str
     manifest_store: str
+    poster_manifest_store: str = ""
 
 
 def job_succeed(*, job_id, made: MadeClip, files: ClipFiles) -> Clip | None:
@@ -249,6 +252,8 @@ def job_succeed(*, job_id, made: MadeClip, files: ClipFiles) -> Clip | None:
             manifest=made.manifest,
             manifest_label=made.manifest.get("label") or "",
             manifest_store=files.manifest_store,
+            poster_manifest_label=made.poster_manifest_label,
+            poster_manifest_store=files.poster_manifest_store,
             duration_seconds=made.duration_seconds,
             width=made.width,
             height=made.height,
@@ -409,7 +414,7 @@ def clip_take_down(*, clip: Clip, actor: Actor, reason: str, report_id: str = ""
         raise Conflict("This clip is already taken down.")
     was = clip.status
     clip.status = ClipStatus.TAKEN_DOWN
-    clip.save(update_fields=["status"])
+    _withdrawn(clip, reason)
     details = {"was": was, "reason": reason, "report": report_id}
     _audit_clip(clip, actor, AuditAction.CLIP_TAKEN_DOWN, details)
     return clip
@@ -427,9 +432,56 @@ def consent_withdrawn_cascade(*, consent: ConsentRecord, actor: Actor, reason: s
     ):
         was = clip.status
         clip.status = ClipStatus.CONSENT_REVOKED
-        clip.save(update_fields=["status"])
+        _withdrawn(clip, reason)
         details = {"was": was, "reason": reason}
         _audit_clip(clip, actor, AuditAction.CLIP_CONSENT_WITHDRAWN, details)
+
+
+def _withdrawn(clip: Clip, reason: str) -> None:
+    """Save a clip just withdrawn (its new status set), stamped: its files' retention starts."""
+    clip.withdrawn_at = timezone.now()
+    clip.withdrawn_reason = reason[:500]
+    clip.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
+
+
+def clips_purge_withdrawn(*, now=None) -> int:
+    """Delete the files of clips withdrawn more than CLIPS_WITHDRAWN_RETENTION_DAYS ago (kept
+    until then, unserved, for audit); the record and its audit trail stay. Returns how many."""
+    days = settings.CLIPS_WITHDRAWN_RETENTION_DAYS
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    due = Clip.objects.filter(
+        status__in=Clip.WITHDRAWN, withdrawn_at__lt=cutoff, files_deleted_at__isnull=True
+    ).values_list("pk", flat=True)
+    return sum(_purge_files(clip_id, cutoff, days) for clip_id in due)
+
+
+def _purge_files(clip_id, cutoff, days: int) -> bool:
+    with transaction.atomic():
+        clip = (
+            Clip.objects.select_for_update()
+            .filter(pk=clip_id, status__in=Clip.WITHDRAWN, withdrawn_at__lt=cutoff)
+            .filter(files_deleted_at__isnull=True)
+            .first()
+        )
+        if clip is None:
+            return False
+        fields = ["video", "poster", "manifest_store", "poster_manifest_store"]
+        names = [getattr(clip, field).name for field in fields if getattr(clip, field)]
+        for field in fields:
+            setattr(clip, field, "")
+        clip.files_deleted_at = timezone.now()
+        clip.save(update_fields=[*fields, "files_deleted_at"])
+        details = {"files": names, "withdrawn_at": clip.withdrawn_at, "retention_days": days}
+        _audit_clip(clip, RETENTION, AuditAction.CLIP_FILES_DELETED, details)
+        # Once the record says so: a failure before then leaves the files, to try again.
+        transaction.on_commit(lambda: _delete_stored(names))
+    return True
+
+
+def _delete_stored(names: list[str]) -> None:
+    storage = private_storage()
+    for name in names:
+        storage.delete(name)
 
 
 def _audit_clip(clip: Clip, actor: Actor, action: AuditAction, details: dict | None = None) -> None:

@@ -11,7 +11,7 @@ from django.conf import settings
 from .clip_maker import worker_animator
 from .queue import ANIMATE_TASK, REQUEUE_STALLED_TASK
 from .runner import TRANSIENT, job_attempt
-from .services import jobs_requeue_stalled
+from .services import clips_purge_withdrawn, jobs_requeue_stalled
 
 
 @shared_task(
@@ -31,6 +31,12 @@ def animate_job(self, job_id: str) -> None:
 @shared_task(name=REQUEUE_STALLED_TASK)
 def requeue_stalled() -> int:
     return jobs_requeue_stalled()
+
+
+@shared_task(name="jobs.purge_withdrawn_clips")
+def purge_withdrawn_clips() -> int:
+    """The retention sweep (run by beat, see CELERY_BEAT_SCHEDULE)."""
+    return clips_purge_withdrawn()
 
 
 @worker_ready.connect

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.pages import run_form_service
+from config.pages import gone_page, run_form_service
 from consent.selectors import subjects_visible_to
 from core.errors import DomainError
 from uploads.selectors import uploads_visible_to
@@ -16,6 +16,7 @@ from uploads.selectors import uploads_visible_to
 from . import selectors, services
 from .downloads import clip_file_response
 from .forms import JobForm
+from .withdrawal import ClipWithdrawn, clip_withdrawal_for_owner
 
 
 @login_required
@@ -70,13 +71,15 @@ def job_cancel(request, job_id):
 def clip_detail(request, clip_id):
     clip = get_object_or_404(selectors.clips_visible_to(request.user), pk=clip_id)
     context = {"clip": clip, "credentials": selectors.clip_credentials(clip)}
+    if clip.is_withdrawn:  # no player, no download: why, and what becomes of its files
+        context["withdrawal"] = clip_withdrawal_for_owner(clip)
     return render(request, "jobs/clip_detail.html", context)
 
 
 @login_required
 def clip_file(request, clip_id, part):
     clip = get_object_or_404(selectors.clips_visible_to(request.user), pk=clip_id)
-    return clip_file_response(clip, part, as_attachment=request.GET.get("download") == "1")
+    return _clip_file(request, clip, part)
 
 
 @login_required
@@ -96,18 +99,33 @@ def clip_unpublish(request, clip_id):
 
 
 def public_clip(request, content_id):
-    clip = selectors.clip_published(content_id=content_id)
-    if clip is None:
-        raise Http404("No published clip has this id.")
+    """The published clip; 410 saying why for a withdrawn one; 404 for any other id."""
+    try:
+        clip = selectors.clip_public(content_id=content_id)
+    except ClipWithdrawn as exc:
+        return _gone(request, exc)
     context = {"clip": clip, "credentials": selectors.clip_credentials(clip)}
     return render(request, "jobs/public_clip.html", context)
 
 
 def public_clip_file(request, content_id, part):
-    clip = selectors.clip_published(content_id=content_id)
-    if clip is None:
-        raise Http404("No published clip has this id.")
-    return clip_file_response(clip, part, as_attachment=request.GET.get("download") == "1")
+    try:
+        clip = selectors.clip_public(content_id=content_id)
+    except ClipWithdrawn as exc:
+        return _gone(request, exc)
+    return _clip_file(request, clip, part)
+
+
+def _clip_file(request, clip, part):
+    try:
+        return clip_file_response(clip, part, as_attachment=request.GET.get("download") == "1")
+    except ClipWithdrawn as exc:
+        return _gone(request, exc)
+
+
+def _gone(request, exc: ClipWithdrawn):
+    link = (reverse("verify"), "Check a copy you have")
+    return gone_page(request, heading=exc.heading, message=exc.message, link=link)
 
 
 def _run(request, action, success: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from config.admin_bases import ReadOnlyAdmin
 from core.errors import DomainError
 
 from . import services
@@ -48,7 +49,8 @@ def _decision_action(name: str, label: str):
 
 
 @admin.register(MisuseReport)
-class MisuseReportAdmin(admin.ModelAdmin):
+class MisuseReportAdmin(ReadOnlyAdmin):
+    private_files = ("attachment",)
     list_display = ("reference", "created_at", "category", "status", "content_id", "assignee")
     list_filter = ("status", "category", "created_at")
     search_fields = ("reference", "content_id", "verification_id")
@@ -62,16 +64,6 @@ class MisuseReportAdmin(admin.ModelAdmin):
         _decision_action("take_down", "Take down the clip"),
         _decision_action("escalate", "Escalate to consent revocation"),
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Every change is a service call with its audit event (see the actions).
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Assign to me (selected reports)")
     def assign_to_me(self, request, queryset):

@@ -23,10 +23,9 @@ from .models import Verification
 from .records import clip_matching
 from .verdicts import (
     EXPLANATIONS,
-    HEADLINES,
-    RECORD_STATUS_WORDS,
     Evidence,
     Verdict,
+    headline_for,
     verdict_for,
 )
 
@@ -141,7 +140,8 @@ def _assess(result, media_type: str) -> tuple[dict, Clip | None, str]:
     credentials["claims_content_id"] = claimed_id
     credentials["claim_is_ours"] = signed_by_us and claimed_id is not None
     findings = {
-        "headline": HEADLINES[verdict],
+        # As it stood when verified; the permalink reads the clip's status again (standing).
+        "headline": headline_for(verdict, clip_status=clip.status if clip else None),
         "explanation": EXPLANATIONS[verdict],
         "sha256": result.sha256,
         "credentials": credentials,
@@ -168,7 +168,8 @@ def _credentials(manifest: ManifestSummary) -> dict:
         "signed_by": manifest.signed_by,
         "signed_at": manifest.signed_at,
         "generator": manifest.generator,
-        "ai_generated": manifest.ai_generated,
+        # What the manifest claims; None without one (its absence says nothing either way).
+        "ai_generated": manifest.ai_generated if manifest.present else None,
         "source_types": list(manifest.source_types[:MAX_ITEMS]),
         "consent": manifest.consent,
         "failure_codes": list(manifest.failure_codes[:MAX_ITEMS]),
@@ -178,10 +179,11 @@ def _credentials(manifest: ManifestSummary) -> dict:
 def _record(clip: Clip | None, matched_by: list[str]) -> dict | None:
     if clip is None:
         return None
+    # The clip as it stood when verified; the words for its status are read when shown
+    # (see standing), since a status in present tense stops being true when it changes.
     return {
         "content_id": clip.content_id,
         "status": clip.status,
-        "status_words": RECORD_STATUS_WORDS.get(clip.status, ""),
         "made_at": clip.created_at.isoformat(timespec="seconds"),
         "matched_by": matched_by,
         "public": clip.status == Clip.Status.PUBLISHED,

@@ -1,114 +1,198 @@
-"""The C2PA Soft Binding Resolution API (C2PA 2.x): resolve our watermark to the manifest.
+"""The C2PA Soft Binding Resolution API, at the paths and with the parameters, status codes and
+shapes of its OpenAPI document (AdobeDocs/cai-soft-binding-api,
+static/c2pa-original-soft-binding.json; C2PA 2.2 "Decoupled" chapter):
 
-GET|POST /matches/byBinding   {alg, value (base64)} -> {"matches": [{"manifestId", ...}]}
-POST     /matches/byContent   an asset in the body  -> matches by detecting the watermark
-GET      /manifests/{id}      the stored C2PA manifest store (application/c2pa)
-GET      /services/supportedAlgorithms
+GET  /matches/byBinding?alg&value[&maxResults]    -> c2pa.softBindingQueryResult
+POST /matches/byBinding[?maxResults]  {alg, value} -> c2pa.softBindingQueryResult
+POST /matches/byContent[?alg&maxResults&hintAlg&hintValue]  the asset as the body
+GET  /manifests/{manifestId}[?returnActiveManifest]        -> application/c2pa
+GET  /services/supportedAlgorithms                         -> c2pa.softBindingAlgList
+
+Public and anonymous: no session, so no CSRF; errors (a wrong method too) are JSON in the API's
+error shape; any origin may call it (``config.cors``). The answers are ``resolution``'s.
 """
 
 from __future__ import annotations
 
 import io
-import json
 
-from django.http import HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from config.rate_limits import ClientRateThrottle
+from config.schema import ERROR_DESCRIPTIONS, ErrorSerializer
 from core.errors import DomainError
-from jobs.models import Clip
 
-from .services import verification_run
+from . import resolution
+from .soft_binding_serializers import (
+    ByBindingQuery,
+    ByContentQuery,
+    ManifestQuery,
+    MaxResultsQuery,
+    SoftBindingAlgList,
+    SoftBindingQuery,
+    SoftBindingQueryResult,
+)
 
-_MAX_RESULTS = 100
+TAGS = ["C2PA Soft Binding Resolution"]
+MAX_QUERY_STRING = 2048  # longer: 414, "consider using POST instead"
+MAX_QUERY_BODY = 64 * 1024  # a JSON query of POST /matches/byBinding
+# What POST /matches/byContent takes (the specification's media ranges); the file is
+# recognised by its first bytes, and only MP4 video and PNG or JPEG images are read (else 415).
+CONTENT_MEDIA_RANGES = ("image/*", "video/*", "audio/*", "application/*", "model/*", "text/*")
 
 
-def _error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": "invalid", "message": message}}, status=status)
+def _ok(response) -> OpenApiResponse:
+    return OpenApiResponse(response=response, description="Successful operation")
 
 
-def _watermark_alg() -> str:
-    from provenance.watermark import ALG
+class _AlwaysJson(BaseContentNegotiation):
+    """Answer in JSON whatever the client's Accept says (a client asking for application/c2pa
+    still gets the manifest, and a refusal in JSON rather than a 406)."""
 
-    return ALG
+    def select_parser(self, request, parsers):
+        return DefaultContentNegotiation().select_parser(request, parsers)
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
-def _matches(clips, *, score: int = 100) -> JsonResponse:
-    return JsonResponse(
-        {
-            "matches": [
-                {"manifestId": clip.manifest_label, "similarityScore": score}
-                for clip in clips
-                if clip.manifest_label
-            ]
-        }
+class _SoftBindingView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _AlwaysJson
+
+
+class MatchesByBindingView(_SoftBindingView):
+    parser_classes = [JSONParser]
+    schema_error_statuses = (400,)
+
+    @extend_schema(
+        operation_id="queryByBinding",
+        tags=TAGS,
+        summary="Returns C2PA Manifest identifiers corresponding to a soft binding.",
+        parameters=[ByBindingQuery],
+        responses={
+            200: _ok(SoftBindingQueryResult),
+            414: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[414]),
+        },
     )
+    def get(self, request):
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+            raise DomainError(
+                "The query is too long for a URL; POST it to /matches/byBinding instead.",
+                code="query_too_long",
+                status=414,
+            )
+        query = _valid(ByBindingQuery, request.query_params)
+        # base64 has no spaces: a '+' sent unencoded in the URL arrives as one.
+        value = query["value"].replace(" ", "+")
+        return _matches(
+            resolution.matches_by_binding(
+                alg=query["alg"], value=value, max_results=query["maxResults"]
+            )
+        )
+
+    @extend_schema(
+        operation_id="queryByLargeBinding",
+        tags=TAGS,
+        summary="Returns C2PA Manifest identifiers corresponding to a large soft binding value.",
+        parameters=[MaxResultsQuery],
+        request=SoftBindingQuery,
+        responses={200: _ok(SoftBindingQueryResult)},
+    )
+    def post(self, request):
+        limit = _valid(MaxResultsQuery, request.query_params)["maxResults"]
+        if _content_length(request) > MAX_QUERY_BODY:
+            raise DomainError(
+                f"A soft binding query is at most {MAX_QUERY_BODY // 1024} KB.",
+                code="too_large",
+                status=413,
+            )
+        query = _valid(SoftBindingQuery, request.data)
+        return _matches(
+            resolution.matches_by_binding(alg=query["alg"], value=query["value"], max_results=limit)
+        )
 
 
-def _max_results(request) -> int:
+class MatchesByContentView(_SoftBindingView):
+    # An anonymous upload examined in a sandbox: the same budget as every other verification.
+    throttle_classes = [ClientRateThrottle]
+    throttle_scope = "verify"
+    schema_error_statuses = (422,)
+
+    @extend_schema(
+        operation_id="uploadFile",
+        tags=TAGS,
+        summary="Finds C2PA Manifest identifiers using a digital asset.",
+        description="The asset is the request body (not a form). MP4 videos and PNG or JPEG "
+        "images are read, recognised by their first bytes; anything else is refused with 415.",
+        parameters=[ByContentQuery],
+        request={media_range: OpenApiTypes.BINARY for media_range in CONTENT_MEDIA_RANGES},
+        responses={200: _ok(SoftBindingQueryResult)},
+    )
+    def post(self, request):
+        query = _valid(ByContentQuery, request.query_params)
+        # The body is streamed to the verification's spool, never read whole into memory.
+        stream = request.stream or io.BytesIO()
+        return _matches(
+            resolution.matches_by_content(
+                stream=stream, alg=query.get("alg"), max_results=query["maxResults"]
+            )
+        )
+
+
+class ManifestView(_SoftBindingView):
+    schema_error_statuses = (400,)
+
+    @extend_schema(
+        operation_id="getManifestById",
+        tags=TAGS,
+        summary="Returns a full C2PA Manifest Store or an active C2PA Manifest.",
+        parameters=[ManifestQuery],
+        responses={(200, "application/c2pa"): _ok(OpenApiTypes.BINARY)},
+    )
+    def get(self, request, manifestId: str):
+        query = _valid(ManifestQuery, request.query_params)
+        store = resolution.manifest_store(
+            manifest_id=manifestId, active_only=query["returnActiveManifest"]
+        )
+        response = HttpResponse(store.content, content_type="application/c2pa")
+        response["Content-Disposition"] = f'inline; filename="{store.filename}"'
+        return response
+
+
+class SupportedAlgorithmsView(_SoftBindingView):
+    @extend_schema(
+        operation_id="getSupportedBindings",
+        tags=TAGS,
+        summary="Returns a list of the soft binding algorithms supported by the service.",
+        responses={200: _ok(SoftBindingAlgList)},
+    )
+    def get(self, request):
+        return Response(resolution.supported_algorithms())
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _matches(matches: list[resolution.Match]) -> Response:
+    return Response({"matches": [match.as_dict() for match in matches]})
+
+
+def _content_length(request) -> int:
     try:
-        value = int(request.GET.get("maxResults", 10))
-    except ValueError as exc:
-        raise DomainError("maxResults must be a positive integer.") from exc
-    if value < 1:
-        raise DomainError("maxResults must be a positive integer.")
-    return min(value, _MAX_RESULTS)
-
-
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def matches_by_binding(request):
-    from provenance.binding import content_id_from_binding
-
-    if request.method == "POST":
-        try:
-            query = json.loads(request.body or b"{}")
-        except ValueError:
-            return _error(400, "The body must be a JSON object with alg and value.")
-        if not isinstance(query, dict):
-            return _error(400, "The body must be a JSON object with alg and value.")
-    else:
-        query = request.GET
-    alg, value = query.get("alg"), query.get("value")
-    if not alg or not value:
-        return _error(400, "Both alg and value are required.")
-    try:
-        limit = _max_results(request)
-    except DomainError as exc:
-        return _error(400, exc.message)
-    if alg != _watermark_alg():
-        return _error(400, f"Unsupported soft binding algorithm {alg!r}.")
-    content_id = content_id_from_binding(str(value))
-    if content_id is None:
-        return _error(400, "value must be the base64 encoding of an 8-byte watermark payload.")
-    return _matches(Clip.objects.filter(content_id=content_id)[:limit])
-
-
-@csrf_exempt
-@require_http_methods(["POST"])
-def matches_by_content(request):
-    try:
-        limit = _max_results(request)
-        result = verification_run(stream=io.BytesIO(request.body), filename="")
-    except DomainError as exc:
-        return _error(exc.status, exc.message)
-    if result.clip is None:
-        return JsonResponse({"matches": []})
-    return _matches([result.clip][:limit])
-
-
-@require_GET
-def manifest_by_id(request, manifest_id: str):
-    clip = Clip.objects.filter(manifest_label=manifest_id).exclude(manifest_store="").first()
-    if clip is None:
-        return _error(404, "No C2PA manifest has this identifier here.")
-    with clip.manifest_store.open("rb") as handle:
-        store = handle.read()
-    response = HttpResponse(store, content_type="application/c2pa")
-    response["Content-Disposition"] = f'inline; filename="{clip.content_id}.c2pa"'
-    return response
-
-
-@require_GET
-def supported_algorithms(request):
-    return JsonResponse({"watermarks": [{"alg": _watermark_alg()}], "fingerprints": []})
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

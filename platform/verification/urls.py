@@ -11,13 +11,22 @@ urlpatterns = [
         api.VerificationDetailView.as_view(),
         name="api-verification",
     ),
-    # C2PA Soft Binding Resolution API, at the paths the specification gives.
-    path("matches/byBinding", soft_binding.matches_by_binding, name="c2pa-matches-by-binding"),
-    path("matches/byContent", soft_binding.matches_by_content, name="c2pa-matches-by-content"),
-    path("manifests/<path:manifest_id>", soft_binding.manifest_by_id, name="c2pa-manifest"),
+    # C2PA Soft Binding Resolution API, at the paths (and with the parameter names) its
+    # specification gives; config.api_paths lists their prefixes for CORS and JSON errors.
+    path(
+        "matches/byBinding",
+        soft_binding.MatchesByBindingView.as_view(),
+        name="c2pa-matches-by-binding",
+    ),
+    path(
+        "matches/byContent",
+        soft_binding.MatchesByContentView.as_view(),
+        name="c2pa-matches-by-content",
+    ),
+    path("manifests/<path:manifestId>", soft_binding.ManifestView.as_view(), name="c2pa-manifest"),
     path(
         "services/supportedAlgorithms",
-        soft_binding.supported_algorithms,
+        soft_binding.SupportedAlgorithmsView.as_view(),
         name="c2pa-supported-algorithms",
     ),
 ]

@@ -8,6 +8,13 @@ watermark links a clip only when the picture resembles that clip; a mark on some
 is called out as edited or forged. With no manifest, our watermark or fingerprint identifies a
 stripped copy. Without any of that, the honest answer is that we found no sign: absence of
 evidence is not proof that a clip is authentic.
+
+Whenever a file is linked to one of our clips (whatever the verdict), the headline leads with
+what matters most to whoever holds the copy: a clip whose consent was withdrawn, or that our
+moderators took down, must not be shared. Whether a file is AI-generated is answered from the
+strongest evidence: our record (every clip we make is), our intact signature, or another
+party's claim, shown as theirs. We never answer "not AI-generated": nothing we can check
+proves that, so without evidence the answer is unknown (``None``).
 """
 
 from __future__ import annotations
@@ -74,6 +81,12 @@ EXPLANATIONS = {
     ),
 }
 
+# Headlines for a file linked to one of our clips that must no longer be shared, by its status.
+WITHDRAWN_HEADLINES = {
+    "consent_revoked": "Made here, and its consent was withdrawn: do not share.",
+    "taken_down": "Made here, and taken down by our moderators: do not share.",
+}
+
 RECORD_STATUS_WORDS = {
     "published": "It is published by its owner, with consent in force.",
     "private": "Its owner has not published it.",
@@ -99,3 +112,36 @@ def verdict_for(evidence: Evidence) -> str:
         # "altered" only where our own watermark or fingerprint links the file to a clip.
         return Verdict.ALTERED if ours else Verdict.BROKEN
     return Verdict.STRIPPED if ours else Verdict.NO_SIGN
+
+
+class AiBasis:
+    """What an ``ai_generated`` answer rests on."""
+
+    OUR_RECORD = "our_record"  # linked to one of our clips: all of them are AI-generated
+    OUR_CREDENTIALS = "our_credentials"  # our intact signature says so (no record linked)
+    THEIR_CLAIM = "their_claim"  # a manifest we did not sign (or that fails) says so
+
+
+AI_WORDS = {
+    AiBasis.OUR_RECORD: "Yes: our records show we generated it with AI.",
+    AiBasis.OUR_CREDENTIALS: "Yes: its Content Credentials, under our signature, say so.",
+    AiBasis.THEIR_CLAIM: "Their claim: its Content Credentials, not signed by us, say so.",
+    None: "Unknown: nothing we can check says so, and that does not prove it is not.",
+}
+
+
+def headline_for(verdict: str, *, clip_status: str | None) -> str:
+    """The headline; ``clip_status`` is the linked clip's status (None when nothing links)."""
+    return WITHDRAWN_HEADLINES.get(clip_status or "", HEADLINES[verdict])
+
+
+def ai_generated_for(*, linked: bool, credentials: dict | None) -> tuple[bool | None, str | None]:
+    """(True or None, the basis): see the module doc. ``credentials``: the stored findings'."""
+    if linked:
+        return True, AiBasis.OUR_RECORD
+    claims = credentials or {}
+    if not claims.get("present") or claims.get("ai_generated") is not True:
+        return None, None
+    if claims.get("signed_by_us") and claims.get("status") == "ours_trusted":
+        return True, AiBasis.OUR_CREDENTIALS
+    return True, AiBasis.THEIR_CLAIM

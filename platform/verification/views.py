@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from config.pages import gone_page
 from config.rate_limits import RateLimited, rate_limit_check, retry_after_set
 from core.errors import DomainError
 
 from .forms import VerifyForm
 from .selectors import VerificationGone, verification_by_permalink
 from .services import verification_run
+from .standing import verification_standing
 
 
 def verify_page(request):
@@ -41,5 +44,8 @@ def verification_result(request, verification_id):
     try:
         result = verification_by_permalink(verification_id=verification_id)
     except VerificationGone as exc:
-        return render(request, "verification/gone.html", {"message": exc.message}, status=410)
-    return render(request, "verification/result.html", {"result": result, "f": result.findings})
+        heading = "This verification result is no longer kept."
+        link = (reverse("verify"), "Verify a file")
+        return gone_page(request, heading=heading, message=exc.message, link=link)
+    context = {"result": result, "f": result.findings, "now": verification_standing(result)}
+    return render(request, "verification/result.html", context)

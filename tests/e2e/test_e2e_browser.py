@@ -123,6 +123,7 @@ def test_member_to_moderator_in_a_real_browser(
         journalist, base, reencode_mp4(clip_path, tmp_path / "copy.mp4"), "07-verify-copy"
     )
     assert "credentials were stripped, but our watermark identifies it" in verdict
+    copy_permalink = journalist.url
     journalist.click("#report-link")
     journalist.select_option("#id_category", "impersonation")
     journalist.fill("#id_description", "This clip is shared as if it were a real recording.")
@@ -145,4 +146,13 @@ def test_member_to_moderator_in_a_real_browser(
     _shot(moderator, "10-taken-down")
 
     verdict = _verify(journalist, base, clip_path, "11-verify-after-takedown")
+    assert "Made here, and taken down by our moderators: do not share." in verdict
     assert "Our moderators took it down." in verdict
+
+    # The copy's permalink, made while the clip was published, reads its status now.
+    journalist.goto(copy_permalink)
+    _shot(journalist, "12-permalink-after-takedown")
+    verdict = journalist.inner_text("#verdict")
+    assert "Made here, and taken down by our moderators: do not share." in verdict
+    assert "When verified" in verdict and "Published" in verdict
+    assert "See the published clip" not in verdict

@@ -10,22 +10,11 @@ import pytest
 from provenance import manifest as m
 from provenance import media
 from provenance.keys import load_private_key, sign_es256_raw
-
-CONSENT = m.ConsentAssertion("consent-42", "private", "liveness+document", "ab" * 32)
+from tests.provenance.claims import CONSENT, sample_claim
 
 
 def _claim() -> m.ClaimInfo:
-    return m.ClaimInfo(
-        generator_name="likeness",
-        generator_version="0.1.0",
-        model_versions={"audio2motion": "1.2", "generator": "3.0"},
-        ingredients=[
-            m.Ingredient("portrait", "11" * 32, "image/jpeg"),
-            m.Ingredient("audio", "22" * 32, "audio/wav"),
-        ],
-        consent=CONSENT,
-        watermark=m.WatermarkBinding("com.likeness.ssw.v1", "00112233aabbccdd"),
-    )
+    return sample_claim(m.WatermarkBinding("com.likeness.ssw.v1", "00112233aabbccdd"))
 
 
 def _trust(chain, extra=None) -> m.TrustConfig:
@@ -47,8 +36,10 @@ def test_sign_and_read_back_is_ours(kind, request, tmp_path, chain):
     created = actions[0]
     assert created["action"] == "c2pa.created"
     assert created["digitalSourceType"] == m.TRAINED_ALGORITHMIC_MEDIA
-    assert created["parameters"]["models"] == {"audio2motion": "1.2", "generator": "3.0"}
-    assert any(a["action"] == "c2pa.watermarked" for a in actions)
+    models = created["parameters"]["com.likeness.models"]
+    assert models == {"audio2motion": "1.2", "generator": "3.0"}
+    assert [a["action"] for a in actions] == ["c2pa.created", m.WATERMARK_ACTION]
+    assert actions[1]["parameters"] == {"com.likeness.alg": "com.likeness.ssw.v1"}
     assert read.assertions["cawg.training-mining"]["entries"]["cawg.ai_training"]["use"] == (
         "notAllowed"
     )

@@ -25,10 +25,16 @@ def _ours(**overrides) -> dict:
                         "action": "c2pa.created",
                         "digitalSourceType": AI,
                         "softwareAgent": {"name": "likeness", "version": "0.1.0"},
-                        "parameters": {"models": {"generator": "3.0", "audio2motion": "1.2"}},
+                        "parameters": {
+                            "com.likeness.models": {"generator": "3.0", "audio2motion": "1.2"}
+                        },
                     },
-                    {"action": "c2pa.watermarked", "parameters": {"alg": "com.likeness.ssw.v2"}},
-                ]
+                    {
+                        "action": "c2pa.watermarked.bound",
+                        "parameters": {"com.likeness.alg": "com.likeness.ssw.v2"},
+                    },
+                ],
+                "allActionsIncluded": True,
             }
         },
         ingredients=({"title": "portrait"}, {"title": "audio"}),
@@ -55,12 +61,34 @@ def test_reads_every_fact_of_our_own_manifest():
     assert summary.generator == "likeness 0.1.0"
     assert summary.digital_source_type == AI and summary.ai_generated
     assert summary.model_versions == {"generator": "3.0", "audio2motion": "1.2"}
-    assert [a.action for a in summary.actions] == ["c2pa.created", "c2pa.watermarked"]
+    assert [a.action for a in summary.actions] == ["c2pa.created", "c2pa.watermarked.bound"]
     assert summary.created.software_agent == "likeness 0.1.0"
     assert summary.ingredients == ("portrait", "audio")
     assert summary.consent["scope"] == "private"
     assert summary.soft_binding_value == "ASNFZ4mrze8="
     assert summary.label == "urn:c2pa:123"
+
+
+def test_reads_the_models_of_clips_signed_before_parameters_were_namespaced():
+    """Clips stored before the parameters were namespaced name their models under `models`."""
+    old = {
+        "c2pa.actions.v2": {
+            "actions": [
+                {
+                    "action": "c2pa.created",
+                    "digitalSourceType": AI,
+                    "parameters": {"models": {"generator": "2.0"}},
+                },
+                {"action": "c2pa.watermarked", "parameters": {"alg": "com.likeness.ssw.v2"}},
+            ]
+        }
+    }
+    summary = ManifestSummary.from_dict(_ours(assertions=old))
+    assert summary.model_versions == {"generator": "2.0"}
+    assert [a.action for a in summary.actions] == ["c2pa.created", "c2pa.watermarked"]
+    both = {"com.likeness.models": {"generator": "3.0"}, "models": {"generator": "2.0"}}
+    newer = {"c2pa.actions.v2": {"actions": [{"action": "c2pa.created", "parameters": both}]}}
+    assert ManifestSummary.from_dict(_ours(assertions=newer)).model_versions == {"generator": "3.0"}
 
 
 def test_reads_version_one_actions_too():
@@ -169,7 +197,8 @@ def test_reads_a_manifest_signed_and_read_back(png, tmp_path, chain):
     assert summary.generator.startswith("likeness 0.1.0")
     assert summary.digital_source_type == AI and summary.ai_generated
     assert summary.model_versions == {"generator": "3.0"}
-    assert [a.action for a in summary.actions] == ["c2pa.created", "c2pa.watermarked"]
+    assert summary.created.parameters["com.likeness.models"] == {"generator": "3.0"}
+    assert [a.action for a in summary.actions] == ["c2pa.created", "c2pa.watermarked.bound"]
     assert summary.ingredients == ("portrait",)
     assert summary.consent == claim.consent.as_dict()
     assert summary.soft_binding_value == "ASNFZ4mrze8="

@@ -5,7 +5,6 @@ names is called out, never "made here". Our own clip, intact or re-encoded, stil
 from __future__ import annotations
 
 import io
-import zlib
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,13 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from jobs import services
-from tests.forgery import cat_png, repaint, sign_naming, watermarked_cat_png
+from tests.forgery import (
+    break_claim_signature,
+    cat_png,
+    repaint,
+    sign_naming,
+    watermarked_cat_png,
+)
 from tests.media_samples import reencode_mp4
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -49,6 +54,8 @@ def _assert_links_nothing(result: dict, clip) -> None:
     text = str(findings)
     assert "consent in force" not in text
     assert "published" not in findings["headline"].lower()
+    assert result["clip"] is None and "published" not in result["headline"].lower()
+    assert result["ai_generated_basis"] != "our_record"  # a claim is never our record
 
 
 def test_foreign_signature_naming_our_clip_links_no_record(clip, other_ca, tmp_path):
@@ -92,13 +99,7 @@ def test_our_certificate_on_a_forged_signature_is_not_ours(clip, tmp_path, setti
         cat_png(tmp_path / "cat.png"), tmp_path / "signed.png", chain=ours,
         content_id=clip.content_id,
     )  # fmt: skip
-    raw = bytearray(signed.read_bytes())
-    box = raw.find(b"caBX")
-    length = int.from_bytes(raw[box - 4 : box], "big")
-    raw[box + 4 + length - 10] ^= 0x01  # inside the claim signature
-    end = box + 4 + length
-    raw[end : end + 4] = zlib.crc32(raw[box:end]).to_bytes(4, "big")  # a well-formed PNG still
-    result = _verify(bytes(raw), "forged.png")
+    result = _verify(break_claim_signature(signed.read_bytes()), "forged.png")
     assert result["findings"]["credentials"]["status"] == "invalid"
     assert "claimSignature.mismatch" in result["findings"]["credentials"]["failure_codes"]
     assert result["findings"]["credentials"]["signed_by_us"] is False

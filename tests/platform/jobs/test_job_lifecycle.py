@@ -53,6 +53,7 @@ def _recorded_clip(job: AnimationJob) -> Clip:
     made = SimpleNamespace(
         video_sha256="a" * 64, poster_sha256="b" * 64, fingerprint="", manifest={"label": "urn:x"},
         duration_seconds=1.0, width=256, height=256, device="cpu", stage_seconds={"sign": 0.1234},
+        poster_manifest_label="",
     )  # fmt: skip
     files = services.ClipFiles(video="clips/x.mp4", poster="posters/x.png", manifest_store="m")
     clip = services.job_succeed(job_id=job.id, made=made, files=files)

@@ -68,6 +68,33 @@ def test_job_makes_a_watermarked_signed_clip(finished_clip, portrait_upload, aud
     assert audit_chain_verify().ok
 
 
+def test_the_soft_binding_algorithm_is_under_the_configured_domain(
+    settings, client, member, consented_subject, portrait_upload, audio_upload,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Manifests state `<PROVENANCE_SOFT_BINDING_ALG_DOMAIN>.ssw.v2`, and the resolution API
+    names that algorithm, not the (unregistered) default."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from provenance.binding import DEFAULT_ALG
+    from provenance.manifest import read_manifest
+
+    settings.PROVENANCE_SOFT_BINDING_ALG_DOMAIN = "org.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _start(member, consented_subject, portrait_upload, audio_upload)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    manifest = read_manifest(job.clip.video.path, credentials.trust_config())
+    assert manifest.soft_binding["alg"] == "org.example.ssw.v2"
+    bound = manifest.assertions["c2pa.actions.v2"]["actions"][1]
+    assert bound["parameters"] == {"com.likeness.alg": "org.example.ssw.v2"}
+    supported = client.get("/services/supportedAlgorithms").content.decode()
+    assert "org.example.ssw.v2" in supported and DEFAULT_ALG not in supported
+    settings.PROVENANCE_SOFT_BINDING_ALG_DOMAIN = "example-news"
+    with pytest.raises(ImproperlyConfigured, match="PROVENANCE_SOFT_BINDING_ALG_DOMAIN"):
+        credentials.soft_binding_alg()
+
+
 def test_running_the_same_job_again_makes_no_second_clip(finished_clip):
     assert runner.job_run(job_id=finished_clip.job_id) is None
     AnimationJob.objects.filter(pk=finished_clip.job_id).update(status="running")
@@ -210,7 +237,7 @@ def test_publish_needs_publish_scope_and_revocation_withdraws(finished_clip, mem
     consent_revoke(consent=consent, actor=Actor.grantor(consent.id), reason="no more")
     clip.refresh_from_db()
     assert clip.status == Clip.Status.CONSENT_REVOKED
-    assert client.get(public_url).status_code == 404
+    assert client.get(public_url).status_code == 410  # gone, not "never existed"
     with pytest.raises(services.Conflict):
         services.clip_publish(clip=clip, user=member)
     assert AuditEvent.objects.filter(action="clip.consent_withdrawn").count() == 1

@@ -29,6 +29,7 @@ def s3(monkeypatch):
             Clip._meta.get_field("video"),
             Clip._meta.get_field("poster"),
             Clip._meta.get_field("manifest_store"),
+            Clip._meta.get_field("poster_manifest_store"),
         ):
             monkeypatch.setattr(field, "storage", storage)
         yield storage
@@ -60,7 +61,12 @@ def test_job_runs_entirely_through_object_storage(
         o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket="likeness-test")["Contents"]
     }
     clip = job.clip
-    stored = {clip.video.name, clip.poster.name, clip.manifest_store.name}
+    stored = {
+        clip.video.name,
+        clip.poster.name,
+        clip.manifest_store.name,
+        clip.poster_manifest_store.name,
+    }
     assert {portrait.file.name, audio.file.name} | stored == keys
     assert private_files() == [], "nothing may be written to local private storage"
     with clip.video.open("rb") as handle:

@@ -162,8 +162,8 @@ def test_report_take_down_takes_the_clip_off_public_view(client, moderator_clien
     clip.refresh_from_db()
     report.refresh_from_db()
     assert clip.status == Clip.Status.TAKEN_DOWN and report.status == "taken_down"
-    assert client.get(f"/c/{clip.content_id}/").status_code == 404
-    assert client.get(f"/c/{clip.content_id}/video.mp4").status_code == 404
+    assert client.get(f"/c/{clip.content_id}/").status_code == 410  # gone, and says why
+    assert client.get(f"/c/{clip.content_id}/video.mp4").status_code == 410
     clip_event = AuditEvent.objects.get(action="clip.taken_down")
     assert clip_event.details["report"] == report.reference
     assert clip_event.details["reason"] == "No consent for this use."

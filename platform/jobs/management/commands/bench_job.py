@@ -139,6 +139,7 @@ class Command(BaseCommand):
                 trust=credentials.trust_config(),
                 watermark_key=credentials.watermark_key(),
                 generator_name=settings.GENERATOR_NAME,
+                soft_binding_alg=credentials.soft_binding_alg(),
                 progress=progress,
                 should_stop=lambda: False,
                 animator=animator,
