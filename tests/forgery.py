@@ -19,8 +19,9 @@ def cat_png(path: Path) -> Path:
     return path
 
 
-def sign_naming(src: Path, dst: Path, *, chain, content_id: str) -> Path:
-    """Sign ``src`` with ``chain``, its soft-binding assertion naming ``content_id``."""
+def sign_naming(src: Path, dst: Path, *, chain, content_id: str, alg: str = "") -> Path:
+    """Sign ``src`` with ``chain``, its soft-binding assertion naming ``content_id`` under
+    ``alg`` (our watermark's name by default)."""
     from provenance.binding import binding_value
     from provenance.manifest import ClaimInfo, SigningConfig, WatermarkBinding, sign_media
     from provenance.watermark import ALG
@@ -28,7 +29,7 @@ def sign_naming(src: Path, dst: Path, *, chain, content_id: str) -> Path:
     claim = ClaimInfo(
         generator_name="Likeness",
         generator_version="1",
-        watermark=WatermarkBinding(alg=ALG, value=binding_value(content_id)),
+        watermark=WatermarkBinding(alg=alg or ALG, value=binding_value(content_id)),
     )
     sign_media(src, dst, claim=claim, signing=SigningConfig.from_local_chain(chain))
     return dst

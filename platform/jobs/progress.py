@@ -19,7 +19,6 @@ class JobStage(StrEnum):
 
     STARTING = "starting"
     SIGN = "sign"
-    FINGERPRINT = "fingerprint"
     STORE = "store"
     DONE = "done"
 
@@ -35,8 +34,7 @@ class Span(NamedTuple):
 PIPELINE_SPAN = Span(0.0, 0.90)
 JOB_STAGE_SPANS: dict[str, Span] = {
     JobStage.STARTING: Span(0.0, 0.0),
-    JobStage.SIGN: Span(0.90, 0.95),
-    JobStage.FINGERPRINT: Span(0.95, 0.97),
+    JobStage.SIGN: Span(0.90, 0.97),
     JobStage.STORE: Span(0.97, 1.0),
     JobStage.DONE: Span(1.0, 1.0),
 }

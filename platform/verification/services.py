@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config import credentials, examination
+from config.credentials import soft_binding_alg
 from core.errors import DomainError
 from jobs.models import Clip
 from provenance.manifest_summary import ManifestSummary
@@ -111,7 +112,9 @@ def _assess(result, media_type: str) -> tuple[dict, Clip | None, str]:
     watermark = result.watermark
     status = manifest.status
     signed_by_us = manifest.signed_by_us
-    binding = manifest.soft_binding_value if manifest.present else ""
+    # A soft binding names one of our clips only under our algorithm's name.
+    ours = manifest.present and (manifest.soft_binding or {}).get("alg") == soft_binding_alg()
+    binding = manifest.soft_binding_value if ours else ""
     claimed_id = content_id_from_binding(binding) if binding else None
     mark_id = watermark.payload_hex if watermark.detected else None
     match = clip_matching(

@@ -75,6 +75,16 @@ def test_foreign_signature_naming_our_clip_links_no_record(clip, other_ca, tmp_p
     assert "See the published clip" not in page
 
 
+def test_a_binding_under_another_algorithm_names_no_clip(clip, other_ca, tmp_path):
+    picture = sign_naming(
+        cat_png(tmp_path / "cat.png"), tmp_path / "signed.png", chain=other_ca,
+        content_id=clip.content_id, alg="org.example.other.v1",
+    )  # fmt: skip
+    result = _verify(picture.read_bytes(), "signed.png")
+    assert result["findings"]["credentials"]["claims_content_id"] is None
+    _assert_links_nothing(result, clip)
+
+
 def test_foreign_signature_with_broken_hash_links_no_record(clip, other_ca, tmp_path):
     picture = sign_naming(
         cat_png(tmp_path / "cat.png"), tmp_path / "signed.png", chain=other_ca,
