@@ -13,8 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config.pages import run_form_service
-from consent.selectors import subjects_visible_to
 from core.errors import DomainError, NotAllowed
+from jobs.album import album_pages
 
 from . import selectors, services
 from .forms import ApiTokenForm, InviteForm, OrganisationForm, SignupForm
@@ -65,8 +65,8 @@ def signup(request):
 
 @login_required
 def dashboard(request):
-    subjects = subjects_visible_to(request.user).prefetch_related("consents")
-    return render(request, "accounts/dashboard.html", {"subjects": subjects})
+    """The member's home: the family album."""
+    return render(request, "accounts/dashboard.html", {"pages": album_pages(request.user)})
 
 
 @login_required

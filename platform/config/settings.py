@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "jobs",
     "verification",
     "moderation",
+    "notices",  # e-mailed notices, each recorded and sent once
     "config",  # shared plumbing; owns the rate-limit counters
 ]
 

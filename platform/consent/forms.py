@@ -40,6 +40,22 @@ class ConsentRequestForm(forms.Form):
         label="I attest that the grantor holds the rights to the subject's likeness",
     )
     signed_form = forms.FileField(required=False, label="Signed consent form (PDF, JPEG or PNG)")
+    covers = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="What the consent is for",
+        help_text="The person giving consent sees these portraits and hears these recordings "
+        "before agreeing. Only these can be animated under it.",
+    )
+
+    def __init__(self, *args, subject: Subject, **kwargs):
+        super().__init__(*args, **kwargs)
+        uploads = list(subject.uploads.order_by("-kind", "created_at"))
+        if not uploads:  # nothing to show yet: the consent will cover what is uploaded later
+            del self.fields["covers"]
+            return
+        self.fields["covers"].choices = [(str(u.id), u.description) for u in uploads]
+        self.fields["covers"].initial = [str(u.id) for u in uploads]
 
 
 class ReasonForm(forms.Form):

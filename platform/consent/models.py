@@ -95,6 +95,11 @@ class ConsentRecord(models.Model):
     confirm_nonce = models.CharField(max_length=64, blank=True)
     # SHA-256 of the canonical terms (ids, scope, dates; no names), fixed when granted.
     content_hash = models.CharField(max_length=64, blank=True)
+    # The portraits and recordings the grantor was shown and agreed to. A consent that names
+    # uploads covers only those; one recorded without naming any (before consents named them,
+    # or before anything was uploaded) covers every upload of its subject.
+    names_uploads = models.BooleanField(default=False)
+    covers = models.ManyToManyField("uploads.Upload", blank=True, related_name="consents")
 
     class Meta:
         ordering = ["-requested_at"]
@@ -131,6 +136,13 @@ class ConsentRecord(models.Model):
 
     def get_status_now_display(self) -> str:
         return self.Status(self.status_now).label
+
+    def covered_uploads(self):
+        """The uploads this consent names: portraits first, then recordings, oldest first."""
+        return self.covers.order_by("-kind", "created_at")
+
+    def covers_upload(self, upload) -> bool:
+        return not self.names_uploads or self.covers.filter(pk=upload.pk).exists()
 
     def in_force(self, *, scopes: Iterable[str]) -> bool:
         """Active, unexpired, and covering every one of ``scopes``."""

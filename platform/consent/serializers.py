@@ -49,6 +49,8 @@ class ConsentSerializer(serializers.ModelSerializer):
             "revoked_at",
             "revoked_reason",
             "content_hash",
+            "names_uploads",
+            "covers",
         ]
         read_only_fields = fields
 
@@ -64,6 +66,11 @@ class ConsentRequestSerializer(serializers.Serializer):
     assurance = serializers.ChoiceField(choices=ConsentRecord.Assurance.choices)
     attested = serializers.BooleanField(required=False, default=False)
     signed_form = serializers.FileField(required=False)
+    covers = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        help_text="The subject's portraits and recordings the consent is for; by default, all.",
+    )
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -20,9 +20,11 @@ from core.actors import Actor
 from core.errors import DomainError
 from core.ownership import ensure_member_may_manage
 from core.storage import stored_private_file
+from uploads.models import Upload
 
 from . import links
 from .models import ConsentRecord, Subject
+from .notices import notify_consent_expired, notify_consent_granted, notify_consent_revoked
 from .selectors import consent_in_force
 from .signals import consent_withdrawn
 from .signed_forms import signed_form_validate
@@ -89,8 +91,12 @@ def consent_request(
     grantor_relationship: str = "",
     attested: bool = False,
     signed_form: UploadedFile | None = None,
+    covers: Iterable | None = None,
 ) -> ConsentRecord:
     """Record a request for consent.
+
+    ``covers``: the ids of the subject's portraits and recordings the consent is for (the
+    grantor sees and hears them before agreeing); by default, every one the subject has.
 
     A living subject's consent stays pending until the subject confirms through the e-mailed
     single-use link. A deceased subject's consent is granted by a rights holder or next of kin
@@ -111,6 +117,7 @@ def consent_request(
         attested=attested,
         signed_form=signed_form,
     )
+    covered = _covered_uploads(subject, covers)
     form = signed_form_validate(signed_form) if signed_form is not None else None
     with stored_private_file(form, folder="consent-forms") as form_name, transaction.atomic():
         consent = ConsentRecord(
@@ -128,9 +135,11 @@ def consent_request(
             requested_at=now,
             expires_at=expires_at,
             confirm_nonce=secrets.token_urlsafe(24) if subject.is_living else "",
+            names_uploads=bool(covered),
         )
         _validate_fields(consent)
         consent.save()
+        consent.covers.set(covered)
         actor = Actor.of_user(requested_by)
         audit_record(
             actor=actor,
@@ -143,13 +152,13 @@ def consent_request(
                 "assurance": assurance,
                 "grantor_kind": grantor_kind,
                 "expires_at": consent.expires_at,
+                "covers": sorted(upload.sha256 for upload in covered),
             },
         )
         if subject.is_living:
             transaction.on_commit(lambda: _mail_confirmation_request(consent))
         else:
             _grant(consent, actor=actor, now=now)
-            transaction.on_commit(lambda: _mail_grant_notice(consent))
     return consent
 
 
@@ -213,6 +222,28 @@ def _check_request(
         )
 
 
+def _covered_uploads(subject: Subject, covers: Iterable | None) -> list[Upload]:
+    """The uploads a request names: only the subject's own, and at least one portrait once
+    the subject has any (a consent that names nothing covers every upload)."""
+    uploads = list(subject.uploads.all())
+    if covers is None:
+        return uploads if any(u.kind == Upload.Kind.PORTRAIT for u in uploads) else []
+    by_id = {str(upload.id): upload for upload in uploads}
+    chosen = {str(upload_id) for upload_id in covers}
+    if not chosen <= by_id.keys():
+        raise DomainError(
+            f"Choose only portraits and recordings of {subject.display_name}.", code="covers"
+        )
+    covered = [by_id[upload_id] for upload_id in sorted(chosen)]
+    has_portrait = any(u.kind == Upload.Kind.PORTRAIT for u in uploads)
+    if (covered or has_portrait) and not any(u.kind == Upload.Kind.PORTRAIT for u in covered):
+        raise DomainError(
+            f"Choose at least one portrait of {subject.display_name} for the consent to cover.",
+            code="covers",
+        )
+    return covered
+
+
 def _validate_fields(consent: ConsentRecord) -> None:
     try:
         consent.full_clean(exclude=["signed_form", "status", "subject", "requested_by"])
@@ -236,6 +267,7 @@ def _grant(consent: ConsentRecord, *, actor: Actor, now: datetime) -> None:
         subject_id=consent.subject_id,
         details={"assurance": consent.assurance, "content_hash": consent.content_hash},
     )
+    notify_consent_granted(consent)
 
 
 @transaction.atomic
@@ -280,6 +312,7 @@ def consent_revoke(*, consent: ConsentRecord, actor: Actor, reason: str = "") ->
         subject_id=consent.subject_id,
         details={"reason": consent.revoked_reason},
     )
+    notify_consent_revoked(consent, actor=actor)
     consent_withdrawn.send(ConsentRecord, consent=consent, actor=actor, reason="revoked")
     return consent
 
@@ -353,6 +386,7 @@ def _expire_if_due(consent: ConsentRecord, *, now: datetime) -> bool:
         subject_id=consent.subject_id,
         details={"expires_at": consent.expires_at},
     )
+    notify_consent_expired(consent)
     consent_withdrawn.send(ConsentRecord, consent=consent, actor=actor, reason="expired")
     return True
 
@@ -379,21 +413,6 @@ def _mail_confirmation_request(consent: ConsentRecord) -> None:
     send_mail(
         subject=f"{consent.requested_by.get_username()} asks for your consent to animate you",
         message=render_to_string("consent/email/confirm_request.txt", context),
-        from_email=None,
-        recipient_list=[consent.grantor_email],
-    )
-
-
-def _mail_grant_notice(consent: ConsentRecord) -> None:
-    context = {
-        "consent": consent,
-        "subject": consent.subject,
-        "requester": consent.requested_by,
-        "revoke_url": links.revoke_url(consent_id=consent.id),
-    }
-    send_mail(
-        subject=f"Consent recorded for animating the portrait of {consent.subject.display_name}",
-        message=render_to_string("consent/email/grant_notice.txt", context),
         from_email=None,
         recipient_list=[consent.grantor_email],
     )

@@ -31,8 +31,10 @@ def consent_transition_check(consent: ConsentRecord, new_status: str) -> None:
 
 
 def consent_canonical_terms(consent: ConsentRecord) -> dict:
-    """What the consent covers, by ids, scope and dates only: no names, no e-mail."""
-    return {
+    """What the consent covers, by ids, scope, dates and the SHA-256 of the uploads it names
+    only: no names, no e-mail. A consent that names no uploads has no "covers" entry, so the
+    hashes of consents recorded before consents named them still hold."""
+    terms = {
         "version": 1,
         "consent_id": str(consent.id),
         "subject_id": str(consent.subject_id),
@@ -44,6 +46,9 @@ def consent_canonical_terms(consent: ConsentRecord) -> dict:
         else None,
         "expires_at": consent.expires_at.isoformat(timespec="seconds"),
     }
+    if consent.names_uploads:
+        terms["covers"] = sorted(consent.covers.values_list("sha256", flat=True))
+    return terms
 
 
 def consent_content_hash(consent: ConsentRecord) -> str:

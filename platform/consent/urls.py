@@ -8,5 +8,10 @@ urlpatterns = [
     path("subjects/<uuid:subject_id>/consent/", views.consent_request, name="consent-request"),
     path("consents/<uuid:consent_id>/revoke/", views.consent_revoke, name="consent-revoke"),
     path("consent/confirm/<str:token>/", views.consent_confirm_link, name="consent-confirm-link"),
+    path(
+        "consent/confirm/<str:token>/files/<uuid:upload_id>/",
+        views.consent_confirm_file,
+        name="consent-confirm-file",
+    ),
     path("consent/revoke/<str:token>/", views.consent_revoke_link, name="consent-revoke-link"),
 ]

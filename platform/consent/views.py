@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseGone
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from config.pages import run_form_service
 from config.rate_limits import rate_limit_check, retry_after_set
-from core.errors import DomainError
+from core.errors import DomainError, Gone
 from jobs.selectors import jobs_visible_to
+from uploads.downloads import upload_file_response
 from uploads.forms import UploadForm
 from uploads.selectors import uploads_visible_to
 
@@ -64,7 +66,7 @@ def consent_request(request, subject_id):
             initial.update(grantor_name=subject.display_name, grantor_email=subject.email)
         else:
             initial.update(grantor_kind="next_of_kin", assurance="rights_holder_attestation")
-        form = ConsentRequestForm(initial=initial)
+        form = ConsentRequestForm(initial=initial, subject=subject)
         return render(request, "consent/consent_form.html", {"form": form, "subject": subject})
 
     def create(data):
@@ -79,7 +81,7 @@ def consent_request(request, subject_id):
             messages.success(request, "Consent recorded and in force.")
         return redirect("subject-detail", subject_id=subject.id)
 
-    form = ConsentRequestForm(request.POST, request.FILES)
+    form = ConsentRequestForm(request.POST, request.FILES, subject=subject)
     return run_form_service(
         request,
         form=form,
@@ -111,7 +113,20 @@ def consent_confirm_link(request, token):
         template="consent/link_confirm.html",
         read=lambda: _consent_for_confirm(token),
         act=lambda reason: services.consent_confirm_by_token(token=token),
+        extra={"file_token": token},
     )
+
+
+def consent_confirm_file(request, token, upload_id):
+    """Public: a portrait or recording the consent names, shown on its confirmation page, for
+    as long as the link is unused and unexpired (410 after; 404 for a wrong link)."""
+    try:
+        upload = selectors.consent_confirm_file(token=token, upload_id=upload_id)
+    except Gone:
+        return HttpResponseGone()
+    if upload is None:
+        raise Http404
+    return upload_file_response(upload, inline=True)
 
 
 def consent_revoke_link(request, token):
@@ -133,8 +148,8 @@ def _consent_for_revoke(token):
     return ConsentRecord.objects.select_related("subject").filter(pk=consent_id).first()
 
 
-def _link_page(request, *, template, read, act):
-    context, status, refusal = {"form": ReasonForm()}, 200, None
+def _link_page(request, *, template, read, act, extra=None):
+    context, status, refusal = {"form": ReasonForm(), **(extra or {})}, 200, None
     try:
         if request.method == "POST":
             # The same budget as the API's consent-link endpoints.

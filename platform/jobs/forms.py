@@ -7,9 +7,18 @@ class JobForm(forms.Form):
     idle_seconds = forms.FloatField(
         label="…or an idle animation of (seconds)", required=False, min_value=1, max_value=60
     )
-    seed = forms.IntegerField(initial=0, min_value=0, max_value=2**31 - 1)
+    # The clip keeps the portrait's shape: the size bounds its longest side (see
+    # animation.portrait.output_size), and a smaller portrait is never enlarged.
     size = forms.TypedChoiceField(
-        coerce=int, choices=[(256, "256 px"), (512, "512 px"), (768, "768 px")], initial=512
+        coerce=int,
+        choices=[
+            (256, "Small: up to 256 pixels on the longest side"),
+            (512, "Medium: up to 512 pixels on the longest side"),
+            (768, "Large: up to 768 pixels on the longest side"),
+        ],
+        initial=512,
+        help_text="The clip keeps the portrait's shape and is never made larger than the "
+        "portrait itself.",
     )
 
     def __init__(self, *args, uploads, **kwargs):

@@ -10,6 +10,8 @@ from django.db import models
 
 from core.storage import private_storage
 
+from .progress import stage_words
+
 
 def new_content_id() -> str:
     """64 random bits, hex: the id the watermark carries and verification looks up."""
@@ -82,6 +84,15 @@ class AnimationJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.CANCELLED)
+
+    @property
+    def stage_words(self) -> str:
+        return stage_words(self.stage)
+
+    @property
+    def stage_timings(self) -> list[tuple[str, float]]:
+        """Seconds spent in each stage, the stage in words."""
+        return [(stage_words(stage), seconds) for stage, seconds in self.stage_seconds.items()]
 
 
 class Clip(models.Model):

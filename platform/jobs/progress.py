@@ -51,3 +51,27 @@ def progress_point(stage: str, fraction: float) -> ProgressPoint:
     name = str(stage)[:STAGE_NAME_MAX]
     span = JOB_STAGE_SPANS.get(name, PIPELINE_SPAN)
     return ProgressPoint(name, round(span.at(fraction), 4))
+
+
+# What each stage does, in words for the member (the pipeline's stages and the job's own; the
+# timings also name the steps timed inside a stage).
+STAGE_WORDS: dict[str, str] = {
+    JobStage.STARTING: "Getting started",
+    "load": "Reading the portrait",
+    "landmarks": "Finding the face",
+    "audio": "Listening to the speech",
+    "motion": "Working out how the face moves",
+    "rig": "Placing the face in each frame",
+    "generate": "Drawing the frames",
+    "encode": "Putting the video together",
+    "watermark": "Adding the invisible watermark",
+    "fingerprint": "Taking the clip's fingerprint",
+    JobStage.SIGN: "Signing its Content Credentials",
+    JobStage.STORE: "Saving the clip",
+    JobStage.DONE: "Done",
+}
+
+
+def stage_words(stage: str) -> str:
+    """The stage in words; one this table does not know reads as its own name."""
+    return STAGE_WORDS.get(stage, stage.replace("_", " ").capitalize())

@@ -29,6 +29,7 @@ from uploads.models import Upload
 
 from . import queue
 from .models import AnimationJob, Clip
+from .notices import notify_clip_taken_down
 from .progress import JobStage, progress_point
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def job_create(
         # A consent found past its expiry is recorded expired: the refusal comes after commit.
         consent = consent_in_force_for_use(subject=subject, scopes=scopes)
         if consent is not None:
+            _check_covered(consent, uploads=[portrait, audio])
             _check_active_jobs(owner=owner, organisation=subject.organisation)
             job = AnimationJob.objects.create(
                 owner=owner,
@@ -114,6 +116,18 @@ def job_create(
             f"{' and '.join(scopes)}; request consent first."
         )
     return job
+
+
+def _check_covered(consent: ConsentRecord, *, uploads: list[Upload | None]) -> None:
+    """A consent that names uploads allows only those (one that names none allows any)."""
+    for upload in uploads:
+        if upload is not None and not consent.covers_upload(upload):
+            raise ConsentMissing(
+                f"The consent in force for {consent.subject.display_name} does not cover the "
+                f"{upload.description[0].lower()}{upload.description[1:]}; request consent "
+                "that names it.",
+                code="upload_not_covered",
+            )
 
 
 def _check_active_jobs(*, owner, organisation) -> None:
@@ -417,6 +431,7 @@ def clip_take_down(*, clip: Clip, actor: Actor, reason: str, report_id: str = ""
     _withdrawn(clip, reason)
     details = {"was": was, "reason": reason, "report": report_id}
     _audit_clip(clip, actor, AuditAction.CLIP_TAKEN_DOWN, details)
+    notify_clip_taken_down(clip)
     return clip
 
 

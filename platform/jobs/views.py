@@ -36,7 +36,6 @@ def job_create(request, subject_id):
             portrait=by_id[data["portrait"]],
             audio=by_id.get(data["audio"] or ""),
             idle_seconds=data["idle_seconds"],
-            seed=data["seed"],
             size=data["size"],
         )
         return redirect("job-detail", job_id=job.id)
@@ -54,9 +53,11 @@ def job_detail(request, job_id):
 
 @login_required
 def job_progress(request, job_id):
-    """The progress fragment the job page polls (htmx); it stops polling when finished."""
+    """The progress fragment the job page, or the album's card (?card=1), polls (htmx); it
+    stops polling when the job ends."""
     job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=job_id)
-    return render(request, "jobs/job_progress.html", {"job": job})
+    context = {"job": job, "card": request.GET.get("card") == "1"}
+    return render(request, "jobs/job_progress.html", context)
 
 
 @login_required

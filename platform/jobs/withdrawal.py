@@ -53,7 +53,7 @@ def clip_withdrawal_for_owner(clip: Clip) -> str:
 def _why(clip: Clip, *, reason: bool = False) -> str:
     if clip.status == Clip.Status.TAKEN_DOWN:
         if reason and clip.withdrawn_reason:
-            said = clip.withdrawn_reason
+            said = clip.withdrawn_reason.strip().rstrip(".")
             return f"The site's moderators took this clip down. Their reason: “{said}”."
         return "This clip was taken down by the site's moderators."
     if clip.withdrawn_reason == "expired":

@@ -27,6 +27,7 @@ from jobs.services import clip_take_down
 
 from .attachments import attachment_validate
 from .models import MisuseReport, ModerationNote, new_reference
+from .notices import notify_report_decided, notify_report_received
 
 Status = MisuseReport.Status
 DESCRIPTION_MAX_CHARS = 5000
@@ -96,6 +97,7 @@ def report_create(
             verification_id=verification_id,
             attachment_sha256=report.attachment_sha256,
         )
+        notify_report_received(report)
     return report
 
 
@@ -243,6 +245,7 @@ def _decide(report: MisuseReport, moderator, status: str, reason: str) -> None:
     if report.assignee_id is None:
         report.assignee = moderator
     report.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "assignee"])
+    notify_report_decided(report)
 
 
 def _uuid_or_blank(value) -> str:

@@ -6,6 +6,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from core.storage import private_storage
 
@@ -47,3 +49,12 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.id}"
+
+    @property
+    def description(self) -> str:
+        """In plain words, e.g. "Portrait uploaded 3 May 2026 (family-photo.jpg)"."""
+        what = "Portrait" if self.kind == self.Kind.PORTRAIT else "Recording"
+        when = date_format(timezone.localtime(self.created_at), "j F Y")
+        return f"{what} uploaded {when}" + (
+            f" ({self.original_name})" if self.original_name else ""
+        )

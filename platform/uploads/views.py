@@ -48,8 +48,9 @@ def _refused(request, subject, form, message, status):
 
 @login_required
 def upload_file(request, upload_id):
+    """A download; ?inline=1 for a picture or player on a page (the album's portraits)."""
     upload = get_object_or_404(selectors.uploads_visible_to(request.user), pk=upload_id)
-    return upload_file_response(upload)
+    return upload_file_response(upload, inline=request.GET.get("inline") == "1")
 
 
 @login_required

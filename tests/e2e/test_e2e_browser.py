@@ -1,8 +1,9 @@
 """The whole path in a real browser (Playwright driving Debian's chromium, headless), against
-a live server and a real worker process: sign up, add a subject, the subject confirms consent
-through the e-mailed link, upload, animate and watch the progress, publish, download, verify
-the clip and a re-encoded copy, report it, a moderator takes it down, and verification says
-so. Screenshots of the key pages go to test-artifacts/e2e/."""
+a live server and a real worker process: sign up, add a subject, upload, the subject sees the
+portrait, hears the recording and confirms consent through the e-mailed link, animate and
+watch the progress, publish, download, verify the clip and a re-encoded copy, report it, a
+moderator takes it down, and verification says so. Screenshots of the key pages go to
+test-artifacts/e2e/."""
 
 from __future__ import annotations
 
@@ -64,35 +65,45 @@ def test_member_to_moderator_in_a_real_browser(
         page.fill("#id_email", "margaret@example.org")
         page.fill("#id_password", "a long passphrase 42")
         page.click("button:has-text('Sign up')")
-        page.click("text=Add a subject")
+        # The new member's album is empty and says what to do first.
+        page.click("text=Add the person in your photo")
         page.fill("#id_display_name", "Lena Living")
         page.select_option("#id_vital_status", "living")
         page.fill("#id_email", "lena@example.org")
         page.click("button:has-text('Add subject')")
 
-        # Request consent for animation and publication.
-        page.click("text=Request consent")
-        page.check("input[value=publish]")
-        page.fill("#id_expires_at", "2030-06-01T12:00")
-        page.click("button:has-text('Record consent request')")
-        assert "Pending" in page.inner_text("#consents")
-
-        # The subject confirms through the e-mailed link, in a browser of their own.
-        link = re.search(r"http://\S+/consent/confirm/\S+/", mail.outbox[-1].body).group(0)
-        subject_page = browser.new_context().new_page()
-        subject_page.goto(link)
-        _shot(subject_page, "01-consent-confirm")
-        subject_page.click("button:has-text('I agree')")
-        subject_page.wait_for_selector("text=Your consent is recorded")
-
-        # Upload a portrait and speech, then animate.
-        page.reload()
-        assert "Consent in force" in page.inner_text("body")
+        # Upload a portrait and speech first, so that the subject sees and hears them.
         for kind, name in (("portrait", "grandma.jpg"), ("audio", "hello.wav")):
             page.select_option("#id_kind", kind)
             page.set_input_files("#id_file", str(tmp_path / name))
             page.click("#uploads button:has-text('Upload')")
             page.wait_for_selector(f"text={name}")
+
+        # Request consent for animation and publication, naming both files (ticked already).
+        page.click("text=Request consent")
+        assert page.locator("input[name=covers]:checked").count() == 2
+        page.check("input[value=publish]")
+        page.fill("#id_expires_at", "2030-06-01T12:00")
+        page.click("button:has-text('Record consent request')")
+        assert "Pending" in page.inner_text("#consents")
+
+        # The subject confirms through the e-mailed link, in a browser of their own, after
+        # seeing the portrait and being able to play the recording.
+        link = re.search(r"http://\S+/consent/confirm/\S+/", mail.outbox[-1].body).group(0)
+        subject_page = browser.new_context().new_page()
+        subject_page.goto(link)  # waits for the page's load event: its images are in
+        portrait = subject_page.locator("#covered img")
+        assert portrait.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert subject_page.locator("#covered audio[controls]").count() == 1
+        covered = subject_page.inner_text("#covered")
+        assert "grandma.jpg" in covered and "hello.wav" in covered
+        _shot(subject_page, "01-consent-confirm")
+        subject_page.click("button:has-text('I agree')")
+        subject_page.wait_for_selector("text=Your consent is recorded")
+
+        # Animate.
+        page.reload()
+        assert "Consent in force" in page.inner_text("body")
         _shot(page, "02-subject")
         page.click("text=Animate this portrait")
         page.select_option("#id_size", "256")
@@ -100,8 +111,12 @@ def test_member_to_moderator_in_a_real_browser(
 
         # Watch the progress: htmx polls the job while the worker runs it.
         page.wait_for_selector("#job-status:has-text('Running')", timeout=120_000)
+        assert page.inner_text("#job-heading") == "Animating Lena Living…"
         _shot(page, "03-job-running")
         page.wait_for_selector("#job-status:has-text('Finished')", timeout=240_000)
+        # The heading follows the job (htmx swaps it with the progress); timings are tucked away.
+        assert page.inner_text("#job-heading") == "Lena Living is animated"
+        assert not page.is_visible("text=Placing the face in each frame")
         _shot(page, "04-job-finished")
 
         # Publish and download.
@@ -114,6 +129,20 @@ def test_member_to_moderator_in_a_real_browser(
         clip_path = tmp_path / "downloaded.mp4"
         download_info.value.save_as(clip_path)
         assert worker.alive()
+
+        # The album: the portrait, consent in words, the clip's poster and its status; on a
+        # phone-sized screen one card per row, nothing wider than the screen.
+        page.click("nav >> text=Family album")
+        page.wait_for_load_state("load")  # its images are in
+        card = page.locator("section.album-page", has_text="Lena Living")
+        assert "Consent given until 1 June 2030" in card.inner_text()
+        assert "Published" in card.inner_text()
+        for image in ("img.album-portrait", "img.album-poster"):
+            assert card.locator(image).evaluate("img => img.complete && img.naturalWidth > 0")
+        _shot(page, "13-album")
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        _shot(page, "14-album-phone")
 
     # A journalist verifies the downloaded clip, then a re-encoded copy, and reports it.
     journalist = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()

@@ -56,6 +56,7 @@ def test_no_app_or_top_level_module_shadows_a_known_module():
         "core",  # storage, ownership checks, domain errors, canonical JSON, actors
         "jobs",
         "moderation",
+        "notices",
         "uploads",
         "verification",
     }

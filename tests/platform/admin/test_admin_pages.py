@@ -41,18 +41,20 @@ def superuser_client():
 
 
 @pytest.fixture
-def one_of_each(finished_clip, member):
+def one_of_each(finished_clip, member, django_capture_on_commit_callbacks):
     """A real object of every registered model, private files included."""
     Group.objects.create(name="Moderators")
     api_token_create(user=UserFactory(organisation=OrganisationFactory()), name="archive sync")
     consent = ConsentFactory(subject=finished_clip.subject)
     consent.signed_form.save("consent/form.png", ContentFile(PNG_1PX))
-    report_create(
-        category="impersonation",
-        description="This is not my grandmother.",
-        content_id=finished_clip.content_id,
-        attachment=SimpleUploadedFile("copy.png", PNG_1PX),
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # its receipt is a notice
+        report_create(
+            category="impersonation",
+            description="This is not my grandmother.",
+            content_id=finished_clip.content_id,
+            contact_email="reporter@example.org",
+            attachment=SimpleUploadedFile("copy.png", PNG_1PX),
+        )
     audit_checkpoint_create()
     return finished_clip
 

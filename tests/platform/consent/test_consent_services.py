@@ -31,20 +31,6 @@ def _in(days: int):
     return timezone.now() + timedelta(days=days)
 
 
-@pytest.fixture
-def living(member):
-    return services.subject_create(
-        owner=member, display_name="Lena Living", vital_status="living", email="lena@example.org"
-    )
-
-
-@pytest.fixture
-def deceased(member):
-    return services.subject_create(
-        owner=member, display_name="Arthur Ancestor", vital_status="deceased", death_year=1950
-    )
-
-
 def _request_living(subject, member, scopes=("animate",), **extra):
     with_defaults = dict(
         subject=subject,
