@@ -335,20 +335,21 @@ class Watermarker:
         """(H, W, 3) uint8 -> watermarked copy."""
         return self(rgb[None])[0]
 
-    def embed_tensor(self, frames: torch.Tensor) -> torch.Tensor:
-        """(N, H, W, 3) uint8 tensor -> watermarked copy on the same device."""
+    def embed_tensor(self, frames: torch.Tensor, *, in_place: bool = False) -> torch.Tensor:
+        """(N, H, W, 3) uint8 tensor -> watermarked frames on the same device: a copy, or
+        ``frames`` itself marked in place (the animation hook's frames are its own to change)."""
         if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != torch.uint8:
             raise ValueError("frames must be (N, H, W, 3) uint8 RGB")
-        out = torch.empty_like(frames)
+        out = frames if in_place else frames.clone()
         with torch.inference_mode():
-            for s in range(0, len(frames), self.group_frames):
-                group = frames[s : s + self.group_frames]
+            for s in range(0, len(out), self.group_frames):
+                group = out[s : s + self.group_frames]
                 rise, fall = self._steps(_group_luma(group, self.HOST_SAMPLES))
-                # Saturating uint8 add of the signed steps: min(a, 255 - rise) + rise, then
-                # max(b, fall) - fall equals clamp(a + step, 0, 255) (rise and fall are
+                # Saturating uint8 add of the signed steps, in place: min(a, 255 - rise) + rise,
+                # then max(b, fall) - fall equals clamp(a + step, 0, 255) (rise and fall are
                 # disjoint), at a quarter of an int16 round trip's memory traffic.
-                marked = torch.minimum(group, 255 - rise).add_(rise)
-                out[s : s + self.group_frames] = torch.maximum(marked, fall).sub_(fall)
+                torch.minimum(group, 255 - rise, out=group).add_(rise)
+                torch.maximum(group, fall, out=group).sub_(fall)
         return out
 
     def _shape(self, ch: int, cw: int, device: torch.device) -> torch.Tensor:

@@ -181,7 +181,7 @@ class ProvenanceHook:
         if self.should_stop():
             raise JobStopped()
         started = time.perf_counter()
-        marked = self.watermarker(frames, start_index)
+        marked = self.watermarker.embed_tensor(frames, in_place=True)
         marked_at = time.perf_counter()
         if start_index == 0:
             self.poster = marked[0].cpu().numpy()
