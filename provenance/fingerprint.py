@@ -32,6 +32,7 @@ SEGMENTS = 8
 SIDE = 64
 BAND = 8
 MATCH_THRESHOLD = 0.27
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])  # BT.601
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def fingerprint_luma(planes: list[np.ndarray] | np.ndarray) -> Fingerprint:
 
 
 def fingerprint_image(rgb: np.ndarray) -> Fingerprint:
-    luma = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = rgb[..., :3].astype(np.float32) @ LUMA_WEIGHTS.astype(np.float32)
     return Fingerprint(_hash_plane(luma)[None])
 
 
@@ -153,7 +154,7 @@ class FrameFingerprinter:
         rows = []
         for total, a, b in zip(self._sums, self.edges[:-1], self.edges[1:], strict=True):
             mean_rgb = total / float(b - a)
-            rows.append(_hash_plane(mean_rgb @ np.array([0.299, 0.587, 0.114])))
+            rows.append(_hash_plane(mean_rgb @ LUMA_WEIGHTS))
         return Fingerprint(np.stack(rows))
 
 

@@ -45,6 +45,40 @@ def _name(common_name: str, organization: str) -> x509.Name:
     )
 
 
+def create_root_ca(
+    name: x509.Name, not_before: dt.datetime, not_after: dt.datetime
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A self-signed P-256 root CA (signs certificates only) and its key."""
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), False)
+        .sign(root_key, hashes.SHA256())
+    )
+    return root_key, root
+
+
 def create_local_chain(
     directory: str | os.PathLike[str],
     *,
@@ -66,35 +100,9 @@ def create_local_chain(
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     until = now + dt.timedelta(days=valid_days)
 
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    root_name = _name(f"{organization} Root CA", organization)
-    root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
-    root = (
-        x509.CertificateBuilder()
-        .subject_name(root_name)
-        .issuer_name(root_name)
-        .public_key(root_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(until)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(root_ski, critical=False)
-        .sign(root_key, hashes.SHA256())
-    )
+    root_key, root = create_root_ca(_name(f"{organization} Root CA", organization), now, until)
+    root_name = root.subject
+    root_ski = root.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
 
     leaf_key = ec.generate_private_key(ec.SECP256R1())
     leaf = (

@@ -72,7 +72,6 @@ def run(folder: Path, device: str, repeats: int, size: int) -> None:
     import torch
 
     from animation import AnimationConfig, Animator
-    from jobs.clip_maker import ClipInputs, clip_make
     from provenance.keys import create_local_chain
     from provenance.manifest import SigningConfig, TrustConfig
 
@@ -83,10 +82,7 @@ def run(folder: Path, device: str, repeats: int, size: int) -> None:
         chain = create_local_chain(Path(keys_dir), organization="Likeness (device bench)")
         signing = SigningConfig.from_local_chain(chain)
         trust = TrustConfig.from_paths(str(chain.root_cert), None)
-        runs = [
-            _one_clip(folder, animator, signing, trust, size, clip_make, ClipInputs)
-            for _ in range(repeats + 1)
-        ]
+        runs = [_one_clip(folder, animator, signing, trust, size) for _ in range(repeats + 1)]
     warm = runs[1:]
     stages = sorted({s for r in warm for s in r["stages"]})
     medians = {
@@ -113,40 +109,26 @@ def run(folder: Path, device: str, repeats: int, size: int) -> None:
     print(json.dumps(report, indent=2))
 
 
-def _one_clip(folder, animator, signing, trust, size, clip_make, ClipInputs) -> dict:
-    generating: list[float] = []
+def _one_clip(folder, animator, signing, trust, size) -> dict:
+    from jobs.clip_maker import GenerationClock, benchmark_inputs, clip_make
 
-    def progress(stage, fraction) -> None:
-        if str(stage) == "generate" and not generating:
-            generating.append(time.perf_counter())
-
+    clock = GenerationClock()
     with tempfile.TemporaryDirectory() as work:
         started = time.perf_counter()
         made = clip_make(
-            ClipInputs(
+            benchmark_inputs(
                 portrait_path=folder / "portrait.jpg",
-                portrait_sha256="0" * 64,
                 portrait_mime="image/jpeg",
                 audio_path=folder / "speech.wav",
-                audio_sha256="0" * 64,
                 audio_mime="audio/wav",
-                idle_seconds=None,
-                seed=0,
                 size=size,
-                content_id="0123456789abcdef",
-                consent={
-                    "consent_id": "benchmark",
-                    "scope": "animate",
-                    "assurance": "rights_holder_attestation",
-                    "content_hash": "0" * 64,
-                },
             ),
             workdir=Path(work),
             signing=signing,
             trust=trust,
             watermark_key=b"device-bench-key",
             generator_name="Likeness",
-            progress=progress,
+            progress=clock,
             should_stop=lambda: False,
             animator=animator,
         )
@@ -155,7 +137,7 @@ def _one_clip(folder, animator, signing, trust, size, clip_make, ClipInputs) -> 
         "stages": made.stage_seconds,
         "total": total,
         "clip_seconds": made.duration_seconds,
-        "to_generate": generating[0] - started,
+        "to_generate": clock.started_at - started,
     }
 
 

@@ -19,8 +19,10 @@ from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from provenance.keys import create_root_ca
 
 __all__ = ["LocalTimestampAuthority"]
 
@@ -38,15 +40,15 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def _usage(*, cert_sign: bool) -> x509.KeyUsage:
+def _signing_usage() -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=not cert_sign,
+        digital_signature=True,
         content_commitment=False,
         key_encipherment=False,
         data_encipherment=False,
         key_agreement=False,
-        key_cert_sign=cert_sign,
-        crl_sign=cert_sign,
+        key_cert_sign=False,
+        crl_sign=False,
         encipher_only=False,
         decipher_only=False,
     )
@@ -59,22 +61,9 @@ class LocalTimestampAuthority:
     def __init__(self, folder: str | Path) -> None:
         now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         until = now + dt.timedelta(days=365)
-        root_key = ec.generate_private_key(ec.SECP256R1())
-        root_name = _name("Test TSA Root CA")
-        root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
-        root = (
-            x509.CertificateBuilder()
-            .subject_name(root_name)
-            .issuer_name(root_name)
-            .public_key(root_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(until)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(_usage(cert_sign=True), critical=True)
-            .add_extension(root_ski, critical=False)
-            .sign(root_key, hashes.SHA256())
-        )
+        root_key, root = create_root_ca(_name("Test TSA Root CA"), now, until)
+        root_name = root.subject
+        root_ski = root.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         leaf = (
             x509.CertificateBuilder()
@@ -85,7 +74,7 @@ class LocalTimestampAuthority:
             .not_valid_before(now)
             .not_valid_after(until)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_usage(cert_sign=False), critical=True)
+            .add_extension(_signing_usage(), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), False

@@ -35,6 +35,42 @@ class ClipInputs:
     consent: dict[str, str]  # consent_id, scope, assurance, content_hash
 
 
+def benchmark_inputs(
+    *, portrait_path: Path, portrait_mime: str, audio_path: Path, audio_mime: str, size: int
+) -> ClipInputs:
+    """What `bench_job` and `scripts/bench_clip_device.py` animate: placeholder hashes and
+    consent (nothing they make is stored)."""
+    return ClipInputs(
+        portrait_path=portrait_path,
+        portrait_sha256="0" * 64,
+        portrait_mime=portrait_mime,
+        audio_path=audio_path,
+        audio_sha256="0" * 64,
+        audio_mime=audio_mime,
+        idle_seconds=None,
+        seed=0,
+        size=size,
+        content_id="0123456789abcdef",
+        consent={
+            "consent_id": "benchmark",
+            "scope": "animate",
+            "assurance": "rights_holder_attestation",
+            "content_hash": "0" * 64,
+        },
+    )
+
+
+class GenerationClock:
+    """A progress callback that notes when generation began (``started_at``, perf_counter)."""
+
+    def __init__(self) -> None:
+        self.started_at: float | None = None
+
+    def __call__(self, stage, fraction: float) -> None:
+        if self.started_at is None and str(stage) == "generate":
+            self.started_at = time.perf_counter()
+
+
 @dataclass
 class MadeClip:
     video_path: Path

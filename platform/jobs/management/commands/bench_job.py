@@ -26,7 +26,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.management.base import BaseCommand
 
 from config import credentials
-from jobs.clip_maker import ClipInputs, clip_make, worker_animator
+from jobs.clip_maker import GenerationClock, benchmark_inputs, clip_make, worker_animator
 from jobs.demo_media import demo_portrait_jpeg, demo_speech_wav
 from uploads.validation import validate_audio, validate_portrait
 
@@ -109,30 +109,14 @@ class Command(BaseCommand):
             (work / "portrait.jpg").write_bytes(portrait.content)
             (work / "audio.flac").write_bytes(audio.content)
             claimed = time.perf_counter()
-            generating: list[float] = []
-
-            def progress(stage, fraction) -> None:
-                if str(stage) == "generate" and not generating:
-                    generating.append(time.perf_counter())
-
+            clock = GenerationClock()
             made = clip_make(
-                ClipInputs(
+                benchmark_inputs(
                     portrait_path=work / "portrait.jpg",
-                    portrait_sha256="0" * 64,
                     portrait_mime=portrait.content_type,
                     audio_path=work / "audio.flac",
-                    audio_sha256="0" * 64,
                     audio_mime=audio.content_type,
-                    idle_seconds=None,
-                    seed=0,
                     size=size,
-                    content_id="0123456789abcdef",
-                    consent={
-                        "consent_id": "benchmark",
-                        "scope": "animate",
-                        "assurance": "rights_holder_attestation",
-                        "content_hash": "0" * 64,
-                    },
                 ),
                 workdir=work,
                 signing=credentials.signing_config(),
@@ -140,7 +124,7 @@ class Command(BaseCommand):
                 watermark_key=credentials.watermark_key(),
                 generator_name=settings.GENERATOR_NAME,
                 soft_binding_alg=credentials.soft_binding_alg(),
-                progress=progress,
+                progress=clock,
                 should_stop=lambda: False,
                 animator=animator,
             )
@@ -155,7 +139,7 @@ class Command(BaseCommand):
             "total": time.perf_counter() - started,
             "clip_seconds": made.duration_seconds,
             "device": made.device,
-            "to_generate": generating[0] - claimed,
+            "to_generate": clock.started_at - claimed,
         }
 
     def _print(self, report: dict) -> None:
