@@ -12,15 +12,26 @@ from PIL import Image
 
 
 def portrait_jpeg(width: int = 320, height: int = 400, *, gps: bool = False) -> bytes:
-    y, x = np.mgrid[0:height, 0:width]
-    rgb = np.stack([x * 255 // width, y * 255 // height, (x * y) % 256], axis=-1).astype(np.uint8)
-    image = Image.fromarray(rgb, "RGB")
+    """A real face (scikit-image's public-domain astronaut, her head and shoulders) at this
+    size: portraits without a usable face are refused at upload."""
+    from skimage import data
+
+    head = data.astronaut()[0:300, 100:340]
+    image = Image.fromarray(head, "RGB").resize((width, height), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     exif = Image.Exif()
     if gps:
         exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}
         exif[0x010F] = "Camera Maker"
     image.save(buffer, format="JPEG", quality=90, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def faceless_png(side: int = 256) -> bytes:
+    """A grey gradient, a valid picture with no face in it."""
+    gradient = np.tile(np.linspace(0, 255, side, dtype=np.uint8), (side, 1))
+    buffer = io.BytesIO()
+    Image.fromarray(gradient).convert("RGB").save(buffer, format="PNG")
     return buffer.getvalue()
 
 

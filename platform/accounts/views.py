@@ -9,10 +9,11 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from config.pages import run_form_service
+from config.pages import confirmation_page, confirmed, run_form_service
 from core.errors import DomainError, NotAllowed
 from jobs.album import album_pages
 
@@ -131,8 +132,20 @@ def organisation_invitation_cancel(request, invitation_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def organisation_leave(request):
+    if not confirmed(request):
+        organisation = request.user.organisation
+        return _confirm(
+            request,
+            heading=f"Leave {organisation}?" if organisation else "Leave the organisation?",
+            consequences=[
+                "You no longer see the organisation's subjects, portraits and clips, and your "
+                "API tokens stop working.",
+                "To come back, a member has to invite you again.",
+            ],
+            button="Leave",
+        )
     return _organisation_action(
         request,
         lambda: services.organisation_leave(user=request.user),
@@ -141,9 +154,20 @@ def organisation_leave(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def organisation_member_remove(request, user_id):
     member = get_object_or_404(selectors.organisation_members(user=request.user), pk=user_id)
+    if not confirmed(request):
+        return _confirm(
+            request,
+            heading=f"Remove {member.username} from the organisation?",
+            consequences=[
+                f"{member.username} no longer sees the organisation's subjects, portraits and "
+                "clips, and their API tokens stop working.",
+                "To bring them back, invite them again.",
+            ],
+            button="Remove",
+        )
     return _organisation_action(
         request,
         lambda: services.organisation_member_remove(member=member, by=request.user),
@@ -152,14 +176,28 @@ def organisation_member_remove(request, user_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def organisation_owner_grant(request, user_id):
     member = get_object_or_404(selectors.organisation_members(user=request.user), pk=user_id)
+    if not confirmed(request):
+        return _confirm(
+            request,
+            heading=f"Make {member.username} an owner?",
+            consequences=[
+                f"{member.username} can then invite and remove members, you included.",
+                "An owner stays an owner: this cannot be undone here.",
+            ],
+            button="Make owner",
+        )
     return _organisation_action(
         request,
         lambda: services.organisation_owner_grant(member=member, by=request.user),
         f"{member.username} is now an owner.",
     )
+
+
+def _confirm(request, **words):
+    return confirmation_page(request, back_url=reverse("organisation"), **words)
 
 
 def _organisation_action(request, act, done: str):
@@ -212,9 +250,20 @@ def api_token_create(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def api_token_revoke(request, token_id):
     token = get_object_or_404(selectors.api_tokens_visible_to(request.user), pk=token_id)
+    if not confirmed(request):
+        return _confirm(
+            request,
+            heading=f"Revoke the API token {token.name!r}?",
+            consequences=[
+                f"Every program that calls the API with the token {token.prefix}… is refused "
+                "from now on.",
+                "A revoked token cannot be restored; create a new one if you need it again.",
+            ],
+            button="Revoke token",
+        )
     services.api_token_revoke(token=token, user=request.user)
     messages.success(request, f"Token {token.prefix}… revoked.")
     return redirect("organisation")

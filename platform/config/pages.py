@@ -1,9 +1,9 @@
-"""Small pieces every page view shares: run a service and show its refusal on the form; say
-that something is gone (410)."""
+"""Small pieces every page view shares: run a service and show its refusal on the form; ask
+again before anything that cannot be undone; say that something is gone (410)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -32,6 +32,50 @@ def run_form_service(
             form.add_error(None, exc.message)
             status = exc.status
     return render(request, template, {**context, form_name: form}, status=status)
+
+
+# The field a confirmation page's form adds; its value when the person has seen the page.
+CONFIRMED_FIELD = "confirmed"
+
+
+def confirmed(request: HttpRequest) -> bool:
+    """Whether this request comes from a confirmation page's button (a POST with
+    ``confirmed=yes``). An action's own button, or a GET of its address, is not confirmed:
+    answer it with :func:`confirmation_page`."""
+    return request.method == "POST" and request.POST.get(CONFIRMED_FIELD) == "yes"
+
+
+def confirmation_page(
+    request: HttpRequest,
+    *,
+    heading: str,
+    consequences: Sequence[str],
+    button: str,
+    back_url: str,
+    back_text: str = "Go back, change nothing",
+    form: forms.Form | None = None,
+    picture: tuple[str, str] | None = None,
+    danger: bool = True,
+    status: int = 200,
+) -> HttpResponse:
+    """The second step before an action that cannot be undone, working without JavaScript:
+    ``heading`` asks, ``consequences`` say in words what will happen, and ``button`` posts the
+    same address again with ``confirmed=yes`` (and ``form``'s fields, e.g. a reason).
+    ``picture``: (url, alt text) of what the action is about."""
+    picture_url, picture_alt = picture or ("", "")
+    context = {
+        "heading": heading,
+        "consequences": consequences,
+        "button": button,
+        "back_url": back_url,
+        "back_text": back_text,
+        "form": form,
+        "picture_url": picture_url,
+        "picture_alt": picture_alt,
+        "danger": danger,
+        "action_url": request.path,
+    }
+    return render(request, "confirm.html", context, status=status)
 
 
 def gone_page(

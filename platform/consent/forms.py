@@ -60,5 +60,26 @@ class ConsentRequestForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason (optional)",
+        help_text="Kept with the consent's record.",
     )
+
+
+class WithdrawForm(ReasonForm):
+    """The grantor's withdrawal: ticking "I understand" is the second look before it is done.
+    Checked here, not by the browser, so the page's error summary says what is missing."""
+
+    use_required_attribute = False
+
+    understood = forms.BooleanField(
+        label="I understand that withdrawing consent cannot be undone",
+        error_messages={"required": "Tick the box to confirm."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        shown_to = "Shown to the person who asked for your consent, and kept with its record."
+        self.fields["reason"].help_text = shown_to

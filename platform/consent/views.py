@@ -6,18 +6,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseGone
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
-from config.pages import run_form_service
+from config.pages import confirmation_page, confirmed, run_form_service
 from config.rate_limits import rate_limit_check, retry_after_set
 from core.errors import DomainError, Gone
-from jobs.selectors import jobs_visible_to
+from jobs.selectors import consent_withdrawal_reach, jobs_visible_to
 from uploads.downloads import upload_file_response
 from uploads.forms import UploadForm
 from uploads.selectors import uploads_visible_to
 
 from . import links, selectors, services
-from .forms import ConsentRequestForm, ReasonForm, SubjectForm
+from .forms import ConsentRequestForm, ReasonForm, SubjectForm, WithdrawForm
 from .models import ConsentRecord
 
 
@@ -92,9 +93,23 @@ def consent_request(request, subject_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def consent_revoke(request, consent_id):
+    """Asks first, saying what stops, then revokes (with an optional reason)."""
     consent = get_object_or_404(selectors.consents_visible_to(request.user), pk=consent_id)
+    back = reverse("subject-detail", args=[consent.subject_id])
+    if consent.status_now not in (ConsentRecord.Status.PENDING, ConsentRecord.Status.ACTIVE):
+        messages.error(request, "This consent is no longer in force: there is nothing to revoke.")
+        return redirect(back)
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            heading=f"Revoke consent for {consent.subject.display_name}?",
+            consequences=revocation_consequences(consent),
+            button="Revoke consent",
+            back_url=back,
+            form=ReasonForm(),
+        )
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -102,7 +117,36 @@ def consent_revoke(request, consent_id):
         messages.success(request, "Consent revoked. It no longer allows anything.")
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect("subject-detail", subject_id=consent.subject_id)
+    return redirect(back)
+
+
+def revocation_consequences(consent: ConsentRecord) -> list[str]:
+    """What revoking ``consent`` does, in words, with what it reaches now."""
+    reach = consent_withdrawal_reach(consent=consent)
+    lines = [
+        "It takes effect at once and cannot be undone: a new consent would have to be asked for."
+    ]
+    if reach.published:
+        lines.append(
+            "The published clip made under it leaves public view for good."
+            if reach.published == 1
+            else f"The {reach.published} published clips made under it leave public view for good."
+        )
+    if reach.private:
+        lines.append(
+            "The private clip made under it can no longer be played or downloaded."
+            if reach.private == 1
+            else f"The {reach.private} private clips made under it can no longer be played or "
+            "downloaded."
+        )
+    if reach.jobs:
+        lines.append(
+            "The animation in progress stops."
+            if reach.jobs == 1
+            else f"The {reach.jobs} animations in progress stop."
+        )
+    lines.append("Nothing more can be made from the portrait under this consent.")
+    return lines
 
 
 def consent_confirm_link(request, token):
@@ -130,11 +174,15 @@ def consent_confirm_file(request, token, upload_id):
 
 
 def consent_revoke_link(request, token):
+    """Public: GET shows the consent and what withdrawing it does; the POST withdraws only with
+    "I understand" ticked (a second look before something that cannot be undone)."""
     return _link_page(
         request,
         template="consent/link_revoke.html",
         read=lambda: _consent_for_revoke(token),
         act=lambda reason: services.consent_revoke_by_token(token=token, reason=reason),
+        form_class=WithdrawForm,
+        explain=revocation_consequences,
     )
 
 
@@ -148,8 +196,8 @@ def _consent_for_revoke(token):
     return ConsentRecord.objects.select_related("subject").filter(pk=consent_id).first()
 
 
-def _link_page(request, *, template, read, act, extra=None):
-    context, status, refusal = {"form": ReasonForm(), **(extra or {})}, 200, None
+def _link_page(request, *, template, read, act, extra=None, form_class=ReasonForm, explain=None):
+    context, status, refusal = {"form": form_class(), **(extra or {})}, 200, None
     try:
         if request.method == "POST":
             # The same budget as the API's consent-link endpoints.
@@ -158,11 +206,15 @@ def _link_page(request, *, template, read, act, extra=None):
         if context["consent"] is None:
             raise links.LinkInvalid("This link points to no consent record.")
         if request.method == "POST":
-            form = ReasonForm(request.POST)
-            reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            context["consent"] = act(reason)
-            context["done"] = True
+            form = context["form"] = form_class(request.POST)
+            if form.is_valid():
+                context["consent"] = act(form.cleaned_data["reason"])
+                context["done"] = True
+            else:
+                status = 400
     except DomainError as exc:
         context["error"], status, refusal = exc.message, exc.status, exc
+    if explain is not None and context.get("consent") is not None and not context.get("done"):
+        context["consequences"] = explain(context["consent"])
     response = render(request, template, context, status=status)
     return retry_after_set(response, refusal) if refusal else response

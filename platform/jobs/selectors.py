@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -38,6 +40,28 @@ def clip_public(*, content_id: str) -> Clip:
     if clip is None or clip.status != Clip.Status.PUBLISHED:
         raise Http404("No published clip has this id.")
     return clip
+
+
+@dataclass(frozen=True)
+class WithdrawalReach:
+    """What withdrawing a consent would stop, to say so before it is done."""
+
+    published: int  # clips anyone can watch now, taken out of public view
+    private: int  # clips only the member sees, withdrawn too
+    jobs: int  # animations waiting or running, stopped
+
+
+def consent_withdrawal_reach(*, consent) -> WithdrawalReach:
+    clips = Clip.objects.filter(consent=consent)
+    Status = Clip.Status
+    return WithdrawalReach(
+        published=clips.filter(status=Status.PUBLISHED).count(),
+        private=clips.filter(status__in=[Status.PRIVATE, Status.UNPUBLISHED]).count(),
+        jobs=AnimationJob.objects.filter(
+            consent=consent,
+            status__in=[AnimationJob.Status.QUEUED, AnimationJob.Status.RUNNING],
+        ).count(),
+    )
 
 
 def clip_credentials(clip: Clip) -> ManifestSummary:

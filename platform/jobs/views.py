@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from config.pages import gone_page, run_form_service
+from config.pages import confirmation_page, confirmed, gone_page, run_form_service
 from consent.selectors import subjects_visible_to
 from core.errors import DomainError
 from uploads.selectors import uploads_visible_to
@@ -84,9 +84,26 @@ def clip_file(request, clip_id, part):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def clip_publish(request, clip_id):
+    """Asks first (publishing puts the clip where anyone can copy it), then publishes."""
     clip = get_object_or_404(selectors.clips_visible_to(request.user), pk=clip_id)
+    if not confirmed(request):
+        name = clip.subject.display_name
+        return confirmation_page(
+            request,
+            heading=f"Publish the clip of {name}?",
+            consequences=[
+                "Anyone with its link can watch and download it, labelled as made with AI.",
+                "You can unpublish it later, and consent can be withdrawn, but copies that "
+                "people have already downloaded cannot be called back. Anyone who checks such "
+                "a copy here is told that it was withdrawn.",
+            ],
+            button="Publish",
+            back_url=reverse("clip-detail", args=[clip.id]),
+            picture=(reverse("clip-poster", args=[clip.id]), f"The clip of {name}"),
+            danger=False,
+        )
     _run(request, lambda: services.clip_publish(clip=clip, user=request.user), "Published.")
     return redirect("clip-detail", clip_id=clip.id)
 

@@ -1,8 +1,15 @@
-"""Misuse reports in Django admin: read-only records; decisions go through the services."""
+"""Misuse reports in Django admin: read-only records; decisions go through the services.
+
+Only a dismissal can be made here (for many reports at once). Taking a clip down and revoking
+its consent cannot be undone and need a reason the member is told: they are made on the
+moderation page, which asks for both; each report here links to it.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from config.admin_bases import ReadOnlyAdmin
 from core.errors import DomainError
@@ -57,13 +64,17 @@ class MisuseReportAdmin(ReadOnlyAdmin):
     ordering = ("-created_at",)
     date_hierarchy = "created_at"
     inlines = [ModerationNoteInline]
-    readonly_fields = [field.name for field in MisuseReport._meta.fields]
-    actions = [
-        "assign_to_me",
-        _decision_action("dismiss", "Dismiss"),
-        _decision_action("take_down", "Take down the clip"),
-        _decision_action("escalate", "Escalate to consent revocation"),
-    ]
+    readonly_fields = ["moderation_page", *(field.name for field in MisuseReport._meta.fields)]
+    actions = ["assign_to_me", _decision_action("dismiss", "Dismiss")]
+
+    @admin.display(description="Decide")
+    def moderation_page(self, report: MisuseReport) -> str:
+        url = reverse("moderation-report", args=[report.id])
+        if report.is_decided:
+            return format_html('<a href="{}">See it on the moderation page</a>', url)
+        return format_html(
+            '<a href="{}">Take down or revoke consent on the moderation page</a>', url
+        )
 
     @admin.action(description="Assign to me (selected reports)")
     def assign_to_me(self, request, queryset):

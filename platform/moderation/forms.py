@@ -10,6 +10,9 @@ from .services import DESCRIPTION_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS
 
 
 class ReportForm(forms.Form):
+    # What is missing is said by the page's error summary, the same in every browser.
+    use_required_attribute = False
+
     category = forms.ChoiceField(
         choices=[("", "Choose…"), *MisuseReport.Category.choices], label="What is wrong?"
     )
@@ -99,12 +102,70 @@ class NoteForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """One of the report page's decisions, each its own form. Taking a clip down and revoking
+    its consent cannot be undone: they ask for a reason (the service refuses a blank one) and
+    for "I understand" ticked. Checked here, not by the browser, so the page's error summary
+    says what is missing in every browser."""
+
+    use_required_attribute = False
+    IRREVERSIBLE = ("take_down", "escalate")
+    WORDS = {
+        # decision: (heading, what it does, button, button id, what the moderator understands)
+        "dismiss": (
+            "Dismiss the report",
+            "Nothing changes for the clip or its member; the reporter is told no action is taken.",
+            "Dismiss",
+            "decide-dismiss",
+            "",
+        ),
+        "take_down": (
+            "Take the clip down",
+            "The clip leaves public view for good, and its member is told, with your reason.",
+            "Take down clip",
+            "decide-take-down",
+            "I understand that taking the clip down cannot be undone",
+        ),
+        "escalate": (
+            "Revoke the consent",
+            "Every clip made under this consent is withdrawn and nothing more can be made with "
+            "it; the member is told, with your reason.",
+            "Revoke consent",
+            "decide-escalate",
+            "I understand that revoking the consent cannot be undone",
+        ),
+    }
+
     decision = forms.ChoiceField(
-        choices=[("dismiss", "Dismiss"), ("take_down", "Take down"), ("escalate", "Escalate")]
+        choices=[("dismiss", "Dismiss"), ("take_down", "Take down"), ("escalate", "Escalate")],
+        widget=forms.HiddenInput,
     )
     reason = forms.CharField(
         max_length=REASON_MAX_CHARS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Reason (recorded in the audit trail)",
+        label="Reason (optional; kept in the audit trail)",
     )
+    understood = forms.BooleanField(
+        error_messages={"required": "Tick the box to confirm."},
+    )
+
+    def __init__(self, *args, decision: str, **kwargs):
+        # Its own ids (three forms on one page), the same field names for every decision.
+        super().__init__(*args, auto_id=f"id_{decision}_%s", **kwargs)
+        self.initial.setdefault("decision", decision)
+        self.decision = decision
+        self.heading, self.explanation, self.button, self.button_id, understood = self.WORDS[
+            decision
+        ]
+        self.irreversible = decision in self.IRREVERSIBLE
+        if self.irreversible:
+            self.fields["reason"].label = "Reason (required: the member is told it)"
+            self.fields["understood"].label = understood
+        else:
+            del self.fields["understood"]
+
+    @classmethod
+    def for_report(cls, report) -> list[DecisionForm]:
+        """The decisions a report allows: a report naming no clip of ours can only be dismissed."""
+        decisions = ("dismiss", *cls.IRREVERSIBLE) if report.clip_id else ("dismiss",)
+        return [cls(decision=decision) for decision in decisions]

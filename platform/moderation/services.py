@@ -3,6 +3,11 @@
 Each change and its audit event share one transaction; a decision that takes a clip down or
 revokes consent runs that service inside the same transaction, so either all of it happens
 or none of it does.
+
+Taking a clip down and revoking its consent cannot be undone and are told to the member with
+the moderator's reason, so they need one: a blank reason is refused (``ReasonRequired``). A
+dismissal changes nothing for the clip or the member (the reporter is told the outcome, never
+the reason), so its reason stays optional and a plain one is recorded when none is given.
 """
 
 from __future__ import annotations
@@ -147,23 +152,29 @@ def report_note_add(*, report: MisuseReport, author, text: str) -> ModerationNot
     return note
 
 
+class ReasonRequired(DomainError):
+    code = "reason_required"
+
+
 def report_dismiss(*, report: MisuseReport, moderator, reason: str = "") -> MisuseReport:
     _check_moderator(moderator)
     with transaction.atomic():
         report = _locked_undecided(report)
-        reason = _reason(reason, report, "dismissed")
+        reason = _reason(reason) or (
+            f"Misuse report {report.reference} ({report.get_category_display().lower()}) dismissed."
+        )
         _decide(report, moderator, Status.DISMISSED, reason)
         _audit(report, Actor.of_user(moderator), AuditAction.REPORT_DISMISSED, reason=reason)
     return report
 
 
-def report_take_down(*, report: MisuseReport, moderator, reason: str = "") -> MisuseReport:
+def report_take_down(*, report: MisuseReport, moderator, reason: str) -> MisuseReport:
     """Take the reported clip out of public view for good; verification then says so."""
     _check_moderator(moderator)
     with transaction.atomic():
         report = _locked_undecided(report)
         clip = _clip_of(report)
-        reason = _reason(reason, report, "taken down")
+        reason = _required_reason(reason, "the clip is taken down")
         actor = Actor.of_user(moderator)
         # A clip another report already took down: this report is decided the same way.
         already = clip.status == Clip.Status.TAKEN_DOWN
@@ -176,13 +187,13 @@ def report_take_down(*, report: MisuseReport, moderator, reason: str = "") -> Mi
     return report
 
 
-def report_escalate(*, report: MisuseReport, moderator, reason: str = "") -> MisuseReport:
+def report_escalate(*, report: MisuseReport, moderator, reason: str) -> MisuseReport:
     """Revoke the consent the clip was made under; revocation withdraws all its clips."""
     _check_moderator(moderator)
     with transaction.atomic():
         report = _locked_undecided(report)
         clip = _clip_of(report)
-        reason = _reason(reason, report, "escalated to consent revocation")
+        reason = _required_reason(reason, "the consent is revoked")
         actor = Actor.of_user(moderator)
         consent = consent_revoke(consent=clip.consent, actor=actor, reason=reason)
         _decide(report, moderator, Status.ESCALATED, reason)
@@ -198,9 +209,19 @@ DECISIONS = {
 
 
 def report_decide(*, report: MisuseReport, moderator, decision: str, reason: str = ""):
+    report_decision_check(report=report, decision=decision)
+    return DECISIONS[decision](report=report, moderator=moderator, reason=reason)
+
+
+def report_decision_check(*, report: MisuseReport, decision: str) -> None:
+    """Refuse a decision no report can take, or any decision on a report already decided
+    (checked again under lock when deciding)."""
     if decision not in DECISIONS:
         raise DomainError("Choose to dismiss, take down or escalate.", code="decision")
-    return DECISIONS[decision](report=report, moderator=moderator, reason=reason)
+    if report.is_decided:
+        raise _already_decided(report)
+    if decision != "dismiss" and report.clip_id is None:
+        raise _no_clip()
 
 
 # ---------------------------------------------------------------- internals
@@ -216,25 +237,40 @@ def _locked_undecided(report: MisuseReport) -> MisuseReport:
         .get(pk=report.pk)
     )
     if report.is_decided:
-        raise Conflict(f"This report was already decided: {report.get_status_display().lower()}.")
+        raise _already_decided(report)
     return report
+
+
+def _no_clip() -> Conflict:
+    return Conflict(
+        "This report names no clip we hold; dismiss it or add a note instead.", code="no_clip"
+    )
+
+
+def _already_decided(report: MisuseReport) -> Conflict:
+    return Conflict(f"This report was already decided: {report.get_status_display().lower()}.")
 
 
 def _clip_of(report: MisuseReport) -> Clip:
     if report.clip_id is None:
-        raise Conflict(
-            "This report names no clip we hold; dismiss it or add a note instead.", code="no_clip"
-        )
+        raise _no_clip()
     return Clip.objects.select_related("consent").get(pk=report.clip_id)
 
 
-def _reason(reason: str, report: MisuseReport, what: str) -> str:
+def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_CHARS:
         raise DomainError(f"A reason is limited to {REASON_MAX_CHARS} characters.", code="reason")
-    return reason or (
-        f"Misuse report {report.reference} ({report.get_category_display().lower()}) {what}."
-    )
+    return reason
+
+
+def _required_reason(reason: str, what: str) -> str:
+    reason = _reason(reason)
+    if not reason:
+        raise ReasonRequired(
+            f"Give the reason why {what}: the member is told it, and it is kept in the audit trail."
+        )
+    return reason
 
 
 def _decide(report: MisuseReport, moderator, status: str, reason: str) -> None:

@@ -92,16 +92,23 @@ def queue(request):
 @moderator_required
 def report_detail(request, report_id):
     report = _report_or_404(report_id)
-    context = {
+    return render(request, "moderation/report_detail.html", _report_context(request, report))
+
+
+def _report_context(request, report, *, decided_with=None) -> dict:
+    """The report page; ``decided_with``: a decision form sent back with its errors."""
+    forms = DecisionForm.for_report(report)
+    if decided_with is not None:
+        forms = [decided_with if f.decision == decided_with.decision else f for f in forms]
+    return {
         "report": report,
         "notes": report.notes.select_related("author"),
         "assign_form": AssignForm(
             moderators=selectors.moderators(), initial={"assignee": request.user.pk}
         ),
         "note_form": NoteForm(),
-        "decision_form": DecisionForm(),
+        "decision_forms": forms,
     }
-    return render(request, "moderation/report_detail.html", context)
 
 
 @moderator_required
@@ -143,23 +150,33 @@ def report_note(request, report_id):
 @moderator_required
 @require_POST
 def report_decide(request, report_id):
+    """One decision; a refusal (no reason, "I understand" not ticked) shows the report page
+    again with the problem at the top of that decision's form."""
     report = _report_or_404(report_id)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose to dismiss, take down or escalate.")
-    else:
-        data = form.cleaned_data
-        _run(
-            request,
-            lambda: services.report_decide(
+    decision = request.POST.get("decision", "")
+    try:
+        services.report_decision_check(report=report, decision=decision)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("moderation-report", report_id=report.id)
+    form = DecisionForm(request.POST, decision=decision)
+    status = 400
+    if form.is_valid():
+        try:
+            services.report_decide(
                 report=report,
                 moderator=request.user,
-                decision=data["decision"],
-                reason=data["reason"],
-            ),
-            "Decision recorded.",
-        )
-    return redirect("moderation-report", report_id=report.id)
+                decision=decision,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, "Decision recorded.")
+            return redirect("moderation-report", report_id=report.id)
+        except DomainError as exc:
+            field = "reason" if isinstance(exc, services.ReasonRequired) else None
+            form.add_error(field, exc.message)
+            status = exc.status
+    context = _report_context(request, report, decided_with=form)
+    return render(request, "moderation/report_detail.html", context, status=status)
 
 
 @moderator_required

@@ -14,12 +14,14 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config.examination import examine_limits
 from core.actors import Actor
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.ownership import ensure_member_may_manage
 from core.storage import stored_private_file
 
+from .faces import portrait_face_check
 from .isolation import audio_isolated, portrait_isolated
 from .models import Upload
+from .selectors import upload_used_by_jobs
 from .validation import UploadRejected, ValidatedAudio, ValidatedPortrait
 
 Kind = Upload.Kind
@@ -39,7 +41,8 @@ def upload_create(
     size: int | None = None,
     is_subject_voice: bool = False,
 ) -> Upload:
-    """Validate an uploaded file by its content and keep a clean re-encoded copy.
+    """Validate an uploaded file by its content and keep a clean re-encoded copy. A portrait
+    must show a face the animation job can find (``uploads.faces``).
 
     A refusal raises ``UploadRefused`` (a 4xx with a message naming the problem), is audited,
     and keeps nothing of the file.
@@ -92,6 +95,11 @@ def upload_create(
 
 @transaction.atomic
 def upload_delete(*, upload: Upload, user) -> None:
+    if upload_used_by_jobs(upload):
+        raise Conflict(
+            "This file was used to make an animation, so it is kept with its record.",
+            code="upload_in_use",
+        )
     name, storage = upload.file.name, upload.file.storage
     upload_id, subject_id = upload.id, upload.subject_id
     upload.delete()
@@ -112,13 +120,15 @@ def _validate(
     if kind == Kind.PORTRAIT:
         limit = settings.UPLOAD_PORTRAIT_MAX_BYTES
         _check_size(size, limit, "portrait")
-        return portrait_isolated(
+        portrait = portrait_isolated(
             stream,
             max_bytes=limit,
             max_pixels=settings.UPLOAD_PORTRAIT_MAX_PIXELS,
             min_side=settings.UPLOAD_PORTRAIT_MIN_SIDE,
             limits=examine_limits(),
         )
+        portrait_face_check(portrait.content)  # what the job will read, checked as it will
+        return portrait
     limit = settings.UPLOAD_AUDIO_MAX_BYTES
     _check_size(size, limit, "audio file")
     return audio_isolated(

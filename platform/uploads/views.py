@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
+from config.pages import confirmation_page, confirmed
 from consent.selectors import subjects_visible_to
 from consent.views import subject_page_context
 from core.errors import DomainError
@@ -22,7 +24,7 @@ def upload_create(request, subject_id):
     subject = get_object_or_404(subjects_visible_to(request.user), pk=subject_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _refused(request, subject, form, "Choose a file and what it is.", 400)
+        return _refused(request, subject, form, 400)
     file = form.cleaned_data["file"]
     try:
         upload = services.upload_create(
@@ -35,14 +37,16 @@ def upload_create(request, subject_id):
             is_subject_voice=form.cleaned_data["is_subject_voice"],
         )
     except DomainError as exc:
-        return _refused(request, subject, form, exc.message, exc.status)
+        form.add_error(None, exc.message)
+        return _refused(request, subject, form, exc.status)
     messages.success(request, f"{upload.get_kind_display()} accepted.")
     return redirect("subject-detail", subject_id=subject.id)
 
 
-def _refused(request, subject, form, message, status):
+def _refused(request, subject, form, status):
+    """The subject's page again, the refusal at the top of the upload form (focus moves there)."""
     context = subject_page_context(request, subject)
-    context.update(upload_form=form, upload_error=message)
+    context["upload_form"] = form
     return render(request, "consent/subject_detail.html", context, status=status)
 
 
@@ -54,10 +58,31 @@ def upload_file(request, upload_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def upload_delete(request, upload_id):
+    """Asks first, then deletes the file for good."""
     upload = get_object_or_404(selectors.uploads_visible_to(request.user), pk=upload_id)
-    subject_id = upload.subject_id
-    services.upload_delete(upload=upload, user=request.user)
-    messages.success(request, "File deleted.")
-    return redirect("subject-detail", subject_id=subject_id)
+    back = reverse("subject-detail", args=[upload.subject_id])
+    if not confirmed(request):
+        is_portrait = upload.kind == upload.Kind.PORTRAIT
+        return confirmation_page(
+            request,
+            heading=f"Delete this {'portrait' if is_portrait else 'recording'}?",
+            consequences=[
+                f"{upload.description} is deleted for good; it cannot be restored.",
+                "A consent that names it no longer covers anything made from it.",
+            ],
+            button="Delete",
+            back_url=back,
+            picture=(
+                (reverse("upload-file", args=[upload.id]) + "?inline=1", upload.description)
+                if is_portrait
+                else None
+            ),
+        )
+    try:
+        services.upload_delete(upload=upload, user=request.user)
+        messages.success(request, "File deleted.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(back)

@@ -181,7 +181,7 @@ def test_page_posts(world, role):
     if role != "anonymous":
         client.force_login(world["users"][role])
     consent = world["consent"]
-    response = client.post(f"/consents/{consent.pk}/revoke/")
+    response = client.post(f"/consents/{consent.pk}/revoke/", {"confirmed": "yes"})
     consent.refresh_from_db()
     if role == "anonymous":
         assert response.status_code == 302 and consent.status == "active"

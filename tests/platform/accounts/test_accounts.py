@@ -66,7 +66,10 @@ def test_organisation_members_and_tokens_through_pages(client, django_capture_on
     me = api.get("/api/me/")
     assert me.status_code == 200 and me.json()["organisation"] == "Roots & Co"
 
-    assert client.post(reverse("organisation-token-revoke", args=[token.id])).status_code == 302
+    revoke = reverse("organisation-token-revoke", args=[token.id])
+    assert "Revoke the API token" in client.get(revoke).content.decode()
+    assert api.get("/api/me/").status_code == 200  # asked, not yet done
+    assert client.post(revoke, {"confirmed": "yes"}).status_code == 302
     assert api.get("/api/me/").status_code == 401
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {

@@ -17,6 +17,7 @@ from core.errors import Conflict, NotAllowed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+CONFIRMED = {"confirmed": "yes"}  # sent by the page that asks before it is done
 
 
 @pytest.fixture
@@ -169,7 +170,13 @@ def test_member_leaves_and_their_tokens_stop(client, founder):
     _join(founder, member)
     services.api_token_create(user=member, name="site")
     client.force_login(member)
-    assert client.post(reverse("organisation-leave")).status_code == 302
+    asked = client.post(reverse("organisation-leave"))  # the button: a page that asks again
+    assert asked.status_code == 200 and "To come back, a member has to invite you again." in (
+        asked.content.decode()
+    )
+    member.refresh_from_db()
+    assert member.organisation is not None
+    assert client.post(reverse("organisation-leave"), CONFIRMED).status_code == 302
     member.refresh_from_db()
     assert member.organisation is None
     assert ApiToken.objects.get(user=member).revoked_at is not None
@@ -183,16 +190,18 @@ def test_owner_removes_a_member_but_members_cannot(client, founder):
     _join(founder, first)
     _join(founder, second)
     client.force_login(first)
-    refused = client.post(reverse("organisation-member-remove", args=[second.pk]))
+    remove = reverse("organisation-member-remove", args=[second.pk])
+    refused = client.post(remove, CONFIRMED)
     assert refused.status_code == 403 and b"Only an owner" in refused.content
     client.force_login(founder)
-    assert client.post(reverse("organisation-member-remove", args=[second.pk])).status_code == 302
+    assert client.post(remove, CONFIRMED).status_code == 302
     second.refresh_from_db()
     assert second.organisation is None
     assert _actions()[-1] == "organisation.member_removed"
     # Someone outside the organisation is not found.
     outsider = UserFactory()
-    assert client.post(reverse("organisation-member-remove", args=[outsider.pk])).status_code == 404
+    remove = reverse("organisation-member-remove", args=[outsider.pk])
+    assert client.post(remove, CONFIRMED).status_code == 404
 
 
 def test_last_owner_cannot_leave(client, founder):
@@ -201,16 +210,19 @@ def test_last_owner_cannot_leave(client, founder):
     client.force_login(founder)
     page = client.get(reverse("organisation")).content.decode()
     assert "To leave, first make another member an owner." in page
-    refused = client.post(reverse("organisation-leave"))
+    refused = client.post(reverse("organisation-leave"), CONFIRMED)
     assert refused.status_code == 409 and b"last owner" in refused.content
     founder.refresh_from_db()
     assert founder.organisation is not None
-    assert client.post(reverse("organisation-owner-grant", args=[member.pk])).status_code == 302
-    assert client.post(reverse("organisation-leave")).status_code == 302
+    assert (
+        client.post(reverse("organisation-owner-grant", args=[member.pk]), CONFIRMED).status_code
+        == 302
+    )
+    assert client.post(reverse("organisation-leave"), CONFIRMED).status_code == 302
     member.refresh_from_db()
     assert member.is_organisation_owner
     client.force_login(member)
-    assert client.post(reverse("organisation-leave")).status_code == 409
+    assert client.post(reverse("organisation-leave"), CONFIRMED).status_code == 409
 
 
 def test_accepting_while_in_another_organisation_is_refused(founder):

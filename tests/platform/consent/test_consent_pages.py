@@ -73,7 +73,14 @@ def test_member_to_subject_confirmation_to_revocation(client, django_capture_on_
     again = subject_client.post(confirm_path)
     assert again.status_code == 409 and b"only once" in again.content
 
+    # Withdrawing cannot be undone: the page says what it does and wants "I understand" ticked.
+    page = subject_client.get(revoke_path).content.decode()
+    assert "It takes effect at once and cannot be undone" in page
     page = subject_client.post(revoke_path, {"reason": "I changed my mind"})
+    assert page.status_code == 400 and b"Tick the box to confirm." in page.content
+    consent.refresh_from_db()
+    assert consent.status == "active"
+    page = subject_client.post(revoke_path, {"reason": "I changed my mind", "understood": "on"})
     assert page.status_code == 200 and b"Consent withdrawn" in page.content
     consent.refresh_from_db()
     assert consent.status == "revoked" and consent.revoked_reason == "I changed my mind"
@@ -126,7 +133,16 @@ def test_member_revokes_from_the_subject_page(client, member):
 
     consent = ConsentFactory(subject=SubjectFactory(owner=member))
     client.force_login(member)
-    response = client.post(reverse("consent-revoke", args=[consent.id]), {"reason": "no longer"})
+    url = reverse("consent-revoke", args=[consent.id])
+    # The subject page's button leads to a page that says what revoking does, and asks again.
+    for asked in (client.get(url), client.post(url, {"reason": "no longer"})):
+        assert asked.status_code == 200
+        text = asked.content.decode()
+        assert f"Revoke consent for {consent.subject.display_name}?" in text
+        assert "cannot be undone" in text and 'name="confirmed" value="yes"' in text
+    consent.refresh_from_db()
+    assert consent.status == "active"
+    response = client.post(url, {"reason": "no longer", "confirmed": "yes"})
     assert response.status_code == 302
     consent.refresh_from_db()
     assert consent.status == "revoked"

@@ -3,14 +3,13 @@ revocation cascade, idempotence and failures with readable reasons."""
 
 from __future__ import annotations
 
-import io
+import hashlib
 from unittest import mock
 
-import numpy as np
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -23,7 +22,9 @@ from jobs import runner, services
 from jobs.models import AnimationJob, Clip
 from provenance.binding import binding_value
 from tests.factories import ConsentFactory, SubjectFactory
-from uploads.services import upload_create
+from tests.media_samples import faceless_png
+from uploads.models import Upload
+from uploads.services import UploadRefused, upload_create
 
 pytestmark = pytest.mark.django_db
 
@@ -181,22 +182,29 @@ def test_input_rules(member, consented_subject, portrait_upload, audio_upload):
         )  # fmt: skip
 
 
-def test_portrait_without_a_face_fails_with_a_readable_reason(
+def test_a_faceless_portrait_is_refused_at_upload_in_the_words_its_job_would_fail_with(
     member, consented_subject, audio_upload, django_capture_on_commit_callbacks
 ):
-    buffer = io.BytesIO()
-    gradient = np.tile(np.linspace(0, 255, 256, dtype=np.uint8), (256, 1))
-    Image.fromarray(gradient).convert("RGB").save(buffer, format="PNG")
-    blank = upload_create(
-        owner=member,
-        subject=consented_subject,
-        kind="portrait",
-        stream=SimpleUploadedFile("wall.png", buffer.getvalue()),
-    )
+    wall = faceless_png()
+    with pytest.raises(UploadRefused) as refused:
+        upload_create(
+            owner=member,
+            subject=consented_subject,
+            kind="portrait",
+            stream=SimpleUploadedFile("wall.png", wall),
+        )
+    assert refused.value.status == 422 and "No face was found" in refused.value.message
+    # A portrait stored before uploads were checked for a face: its job fails, in those words.
+    stored = Upload(
+        owner=member, subject=consented_subject, kind="portrait", content_type="image/png",
+        size=len(wall), sha256=hashlib.sha256(wall).hexdigest(), width=256, height=256,
+    )  # fmt: skip
+    stored.file.save("uploads/portrait/wall.png", ContentFile(wall), save=False)
+    stored.save()
     with django_capture_on_commit_callbacks(execute=True):
-        job = _start(member, consented_subject, blank, audio_upload)
+        job = _start(member, consented_subject, stored, audio_upload)
     job.refresh_from_db()
-    assert job.status == "failed" and "face" in job.error.lower()
+    assert job.status == "failed" and job.error == refused.value.message
     assert Clip.objects.count() == 0
     assert AuditEvent.objects.filter(action="job.failed", object_id=str(job.id)).exists()
 

@@ -73,7 +73,7 @@ def test_moderator_reaches_every_moderation_page(moderator_client, clip):
 def test_services_refuse_non_moderators(member, clip):
     report = _report(clip)
     with pytest.raises(services.NotAllowed):
-        services.report_take_down(report=report, moderator=member)
+        services.report_take_down(report=report, moderator=member, reason="Not theirs.")
     with pytest.raises(services.DomainError):
         services.report_assign(report=report, moderator=UserFactory(is_staff=True), assignee=member)
 
@@ -144,7 +144,8 @@ def test_dismiss_is_audited_and_final(moderator_client, moderator, clip):
     event = _events(report, "report.dismissed")[0]
     assert event.details["reason"] == "Satire, clearly labelled."
     assert event.subject_id == str(clip.subject_id)
-    page = moderator_client.post(url, {"decision": "take_down"}, follow=True)
+    take_down = {"decision": "take_down", "reason": "Too late.", "understood": "on"}
+    page = moderator_client.post(url, take_down, follow=True)
     assert "already decided" in page.content.decode()
     clip.refresh_from_db()
     assert clip.status == Clip.Status.PUBLISHED and not _events(report, "report.taken_down")
@@ -157,7 +158,7 @@ def test_report_take_down_takes_the_clip_off_public_view(client, moderator_clien
     assert "Take down clip" in page and 'value="take_down"' in page
     moderator_client.post(
         f"/moderation/reports/{report.id}/decide/",
-        {"decision": "take_down", "reason": "No consent for this use."},
+        {"decision": "take_down", "reason": "No consent for this use.", "understood": "on"},
     )
     clip.refresh_from_db()
     report.refresh_from_db()
@@ -171,7 +172,7 @@ def test_report_take_down_takes_the_clip_off_public_view(client, moderator_clien
     assert report_event.seq == clip_event.seq + 1  # one transaction, in order
     # A second report about the same clip is decided the same way, without a second takedown.
     second = _report(clip)
-    services.report_take_down(report=second, moderator=report.decided_by)
+    services.report_take_down(report=second, moderator=report.decided_by, reason="The same.")
     assert AuditEvent.objects.filter(action="clip.taken_down").count() == 1
     assert _events(second, "report.taken_down")[0].details["already_taken_down"] is True
 
@@ -181,7 +182,7 @@ def test_escalation_revokes_consent_and_withdraws_its_clips(moderator_client, mo
     report = _report(clip, category="impersonation")
     moderator_client.post(
         f"/moderation/reports/{report.id}/decide/",
-        {"decision": "escalate", "reason": "The grantor had no standing."},
+        {"decision": "escalate", "reason": "The grantor had no standing.", "understood": "on"},
     )
     clip.refresh_from_db()
     report.refresh_from_db()
@@ -198,18 +199,81 @@ def test_escalation_revokes_consent_and_withdraws_its_clips(moderator_client, mo
     assert event.details["consent"] == str(consent.id) and event.seq > revoked.seq
 
 
+@pytest.mark.parametrize("decision", ["take_down", "escalate"])
+def test_an_irreversible_decision_needs_a_reason(moderator, clip, decision):
+    report = _report(clip)
+    before = AuditEvent.objects.count()
+    for blank in ("", "  \n "):
+        with pytest.raises(services.ReasonRequired, match="Give the reason why"):
+            services.report_decide(
+                report=report, moderator=moderator, decision=decision, reason=blank
+            )
+    report.refresh_from_db()
+    clip.refresh_from_db()
+    assert report.status == "open" and clip.status == Clip.Status.PUBLISHED
+    assert clip.consent.status == ConsentRecord.Status.ACTIVE
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_dismissal_needs_no_reason(moderator, clip):
+    report = _report(clip)
+    services.report_decide(report=report, moderator=moderator, decision="dismiss")
+    report.refresh_from_db()
+    assert report.status == "dismissed"
+    assert report.decision_reason.startswith(f"Misuse report {report.reference} (")
+
+
+def _form_of(html: str, form_id: str) -> str:
+    start = html.index(f'id="{form_id}"')
+    return html[start : html.index("</form>", start)]
+
+
+def test_the_report_page_refuses_a_takedown_without_reason_or_understanding(moderator_client, clip):
+    report = _report(clip)
+    url = f"/moderation/reports/{report.id}/decide/"
+    no_reason = moderator_client.post(
+        url, {"decision": "take_down", "reason": "   ", "understood": "on"}
+    )
+    not_ticked = moderator_client.post(url, {"decision": "take_down", "reason": "Not theirs."})
+    for page, problem in (
+        (no_reason, "Give the reason why the clip is taken down"),
+        (not_ticked, "Tick the box to confirm."),
+    ):
+        assert page.status_code == 400
+        form = _form_of(page.content.decode(), "decide-take-down-form")
+        # The problem heads the form that was sent, focused as the page loads.
+        summary = form[form.index('class="error-summary"') :]
+        assert form.index("error-summary") < form.index("<textarea")
+        assert "autofocus" in summary[: summary.index(">")] and problem in summary
+    clip.refresh_from_db()
+    report.refresh_from_db()
+    assert clip.status == Clip.Status.PUBLISHED and report.status == "open"
+
+
+def test_a_report_naming_no_clip_offers_only_a_dismissal(moderator_client):
+    unlinked = _report(content_id="00112233aabbccdd")
+    url = f"/moderation/reports/{unlinked.id}/"
+    page = moderator_client.get(url).content.decode()
+    assert 'id="decide-dismiss"' in page and 'id="decide-take-down"' not in page
+    sent = {"decision": "take_down", "reason": "Fake.", "understood": "on"}
+    answer = moderator_client.post(url + "decide/", sent, follow=True)
+    assert "names no clip we hold" in answer.content.decode()
+    unlinked.refresh_from_db()
+    assert unlinked.status == "open"
+
+
 def test_a_refused_decision_changes_nothing(moderator, member):
     unlinked = _report(content_id="00112233aabbccdd")
     with pytest.raises(services.Conflict, match="names no clip"):
-        services.report_take_down(report=unlinked, moderator=moderator)
+        services.report_take_down(report=unlinked, moderator=moderator, reason="Fake.")
     # Escalating when the consent is already revoked is refused; the report stays open.
     clip = clip_make(member)
     report = _report(clip)
     first = _report(clip)
-    services.report_escalate(report=first, moderator=moderator)
+    services.report_escalate(report=first, moderator=moderator, reason="No standing.")
     before = AuditEvent.objects.count()
     with pytest.raises(services.Conflict):
-        services.report_escalate(report=report, moderator=moderator)
+        services.report_escalate(report=report, moderator=moderator, reason="No standing.")
     report.refresh_from_db()
     unlinked.refresh_from_db()
     assert report.status == "open" and unlinked.status == "open"
@@ -223,15 +287,26 @@ def test_admin_lists_reports_and_decides_through_the_services(clip):
     browser.force_login(admin_user)
     listing = browser.get("/admin/moderation/misusereport/?status__exact=open")
     assert listing.status_code == 200 and report.reference in listing.content.decode()
-    assert browser.get(f"/admin/moderation/misusereport/{report.id}/change/").status_code == 200
+    # Taking down needs a reason and a second look: the admin sends moderators to the page
+    # that asks for both, and offers only dismissals.
+    assert "decide_take_down" not in listing.content.decode()
+    change = browser.get(f"/admin/moderation/misusereport/{report.id}/change/")
+    assert change.status_code == 200
+    assert f'href="/moderation/reports/{report.id}/"' in change.content.decode()
     browser.post(
         "/admin/moderation/misusereport/",
         {"action": "decide_take_down", "_selected_action": [str(report.id)], "index": 0},
     )
     report.refresh_from_db()
+    assert report.status == "open"
+    browser.post(
+        "/admin/moderation/misusereport/",
+        {"action": "decide_dismiss", "_selected_action": [str(report.id)], "index": 0},
+    )
+    report.refresh_from_db()
     clip.refresh_from_db()
-    assert report.status == "taken_down" and clip.status == Clip.Status.TAKEN_DOWN
-    assert _events(report, "report.taken_down")[0].actor_id == str(admin_user.pk)
+    assert report.status == "dismissed" and clip.status == Clip.Status.PUBLISHED
+    assert _events(report, "report.dismissed")[0].actor_id == str(admin_user.pk)
     model_admin = MisuseReportAdmin(MisuseReport, site)
     request = RequestFactory().get("/")
     request.user = admin_user

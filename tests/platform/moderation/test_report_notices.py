@@ -112,7 +112,7 @@ def test_a_takedown_tells_the_member_why_and_the_reporter_the_outcome(
             contact_email="cousin@example.org",
         )
     with django_capture_on_commit_callbacks(execute=True):
-        report_decide(report=again, moderator=moderator, decision="take_down")
+        report_decide(report=again, moderator=moderator, decision="take_down", reason="Same.")
     assert len(_mails_to(member.email)) == 1
     assert "we took the clip down" in _mails_to("cousin@example.org")[-1].subject
     assert Notice.objects.filter(kind="clip_taken_down").count() == 1
@@ -155,7 +155,7 @@ def test_no_notice_when_the_decision_rolls_back(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(Boom):
         with transaction.atomic():
-            report_decide(report=report, moderator=moderator, decision="take_down")
+            report_decide(report=report, moderator=moderator, decision="take_down", reason="No.")
             raise Boom
     assert mail.outbox == []
     assert not Notice.objects.filter(kind__in=["clip_taken_down", "report_outcome"]).exists()

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from tests.factories import SubjectFactory, UserFactory
-from tests.media_samples import portrait_jpeg, speech_wav, video_with_audio_mp4
+from tests.media_samples import faceless_png, portrait_jpeg, speech_wav, video_with_audio_mp4
 from uploads.models import Upload
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +167,74 @@ def test_upload_page_shows_refusal_in_html(client, member, subject, private_file
     assert ok.status_code == 302
     page = client.get(reverse("subject-detail", args=[subject.id]))
     assert b"me.jpg" in page.content
+
+
+NO_FACE = "No face was found in the portrait."
+
+
+def test_a_portrait_without_a_face_is_refused_and_leaves_nothing(
+    member_api, subject, private_files
+):
+    response = _post(member_api, subject, "wall.png", faceless_png())
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "no_face" and error["message"].startswith(NO_FACE)
+    assert Upload.objects.count() == 0 and private_files() == []
+    rejected = AuditEvent.objects.get(action="upload.rejected")
+    assert rejected.details["code"] == "no_face" and rejected.details["name"] == "wall.png"
+
+
+def test_the_upload_page_puts_a_refusal_at_the_top_of_its_form_and_focuses_it(
+    client, member, subject, private_files
+):
+    client.force_login(member)
+    response = client.post(
+        reverse("upload-create", args=[subject.id]),
+        {"kind": "portrait", "file": SimpleUploadedFile("wall.png", faceless_png())},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    form = html[html.index('id="upload-form"') :]
+    summary = form[form.index('<div class="error-summary"') :]
+    assert form.index("error-summary") < form.index('name="kind"')  # first thing in the form
+    assert 'tabindex="-1" autofocus' in summary[: summary.index(">")]
+    assert NO_FACE in summary[: summary.index("</div>")]
+    assert Upload.objects.count() == 0 and private_files() == []
+
+
+def test_deleting_an_upload_asks_first(client, member, subject, private_files):
+    client.force_login(member)
+    upload = Upload.objects.get(
+        pk=_post_as(client, member, subject, "me.jpg", portrait_jpeg()).json()["id"]
+    )
+    url = reverse("upload-delete", args=[upload.id])
+    for asked in (client.get(url), client.post(url)):  # a link, or a button without the page
+        assert asked.status_code == 200
+        assert "Delete this portrait?" in asked.content.decode()
+        assert 'name="confirmed" value="yes"' in asked.content.decode()
+    assert Upload.objects.filter(pk=upload.pk).exists()
+    done = client.post(url, {"confirmed": "yes"})
+    assert done.status_code == 302 and not Upload.objects.filter(pk=upload.pk).exists()
+
+
+def test_a_file_an_animation_was_made_from_is_kept(
+    member_api, portrait_upload, enqueued_jobs, audio_upload, consented_subject, member
+):
+    from jobs.services import job_create
+
+    job_create(
+        owner=member, subject=consented_subject, portrait=portrait_upload, audio=audio_upload
+    )
+    response = member_api.delete(f"/api/uploads/{portrait_upload.id}/")
+    assert response.status_code == 409
+    assert "used to make an animation" in response.json()["error"]["message"]
+    assert Upload.objects.filter(pk=portrait_upload.pk).exists()
+
+
+def _post_as(client, member, subject, name, content):
+    api = APIClient()
+    api.force_authenticate(member)
+    return _post(api, subject, name, content)
 
 
 def test_originals_have_no_public_url(member_api, client, subject):
