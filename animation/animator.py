@@ -1,9 +1,10 @@
 """`Animator`: the long-lived animation engine a worker builds once and reuses for every job.
 
-It holds what is worth keeping between jobs, on its device: the face landmarker (mediapipe
-graphs), the log-mel transform and the audio-to-motion predictor (weights loaded once). It is
-the one place that decides the device, the dtype, `torch.inference_mode()` and the CPU's
-denormal flush. `Animator.animate` runs the stages of `stages.PIPELINE_STAGES` in turn:
+It holds what is worth keeping between jobs, on its device: the face landmarker and the person
+segmenter (mediapipe graphs), the log-mel transform and the audio-to-motion predictor (weights
+loaded once). It is the one place that decides the device, the dtype, `torch.inference_mode()`
+and the CPU's denormal flush. `Animator.animate` runs the stages of `stages.PIPELINE_STAGES` in
+turn:
 
     load -> landmarks -> audio -> motion -> rig -> generate (+ frame hook + encode) -> encode
 
@@ -38,9 +39,11 @@ from .audio import (
 from .config import AnimationConfig, resolve_device
 from .errors import AnimationInputError, FaceTooSmallError
 from .generator import PortraitGenerator
+from .head_region import PersonSegmenter
 from .landmarks import FaceLandmarker, FaceLandmarks
 from .motion import resolve_predictor, runs_a_model
 from .portrait import PortraitSource, load_portrait, output_size, resize_rgb
+from .rest_mouth import MouthState, estimate_mouth_state
 from .result import AnimationResult
 from .rig import FaceRig
 from .stages import ProgressCallback, Stage, StageProgress
@@ -57,6 +60,8 @@ RIG_BATCH_FRAMES = 1000  # frames rigged at a time
 class _Portrait:
     image: np.ndarray  # (H, W, 3) uint8 RGB at output size
     face: FaceLandmarks  # in `image`'s pixels
+    person_mask: np.ndarray  # (H, W) 0..1: the person (face, hair, body) against the background
+    mouth: MouthState  # what the portrait's own mouth does (open, teeth, smile)
 
 
 class Animator:
@@ -67,6 +72,7 @@ class Animator:
         self.device = resolve_device(c.device)
         self.dtype = c.dtype
         self.landmarker = FaceLandmarker(c.landmarks)
+        self.segmenter = PersonSegmenter()
         self.mel = LogMelSpectrogram().to(self.device)
         self.predictor = resolve_predictor(c.predictor)
         if runs_a_model(self.predictor):
@@ -78,6 +84,7 @@ class Animator:
         so the first job starts as fast as the next. Returns self."""
         with self._lock, self._running():
             self.landmarker.warm_up()
+            self.segmenter.warm_up()
             if runs_a_model(self.predictor):
                 self.predictor.load()
             silence = torch.zeros(ANALYSIS_RATE // 2, device=self.device)
@@ -85,9 +92,10 @@ class Animator:
         return self
 
     def close(self) -> None:
-        """Release the landmark graphs (the Animator builds them again if used later)."""
+        """Release the landmark and segmentation graphs (built again if used later)."""
         with self._lock:
             self.landmarker.close()
+            self.segmenter.close()
 
     def __enter__(self) -> Animator:
         return self
@@ -142,7 +150,7 @@ class Animator:
             steps.begin(Stage.MOTION)
             plan = self._plan_motion(features, tracked, idle_seconds, seed)
             steps.begin(Stage.RIG)
-            targets = self._rig(source.face, plan)
+            targets = self._rig(source, plan)
             steps.begin(Stage.GENERATE)
             self._generate(source, samples, targets, output_path, frame_hook, steps)
             steps.finish()
@@ -192,7 +200,8 @@ class Animator:
                 "closer or larger portrait, or a larger size.",
                 face_height_px=face.face_height, minimum_px=MIN_FACE_HEIGHT_PX,
             )  # fmt: skip
-        return _Portrait(frame_image, face)
+        mouth = estimate_mouth_state(face.points, frame_image)
+        return _Portrait(frame_image, face, self.segmenter.mask(frame_image), mouth)
 
     def _track_driving(self, driving: str | os.PathLike) -> list[np.ndarray | None]:
         """The driving clip's landmarks, frame by frame (the frames are not kept)."""
@@ -230,10 +239,11 @@ class Animator:
         n_frames = max(1, int(round(idle_seconds * fps)))
         return motion_plan.plan_idle(n_frames, fps, seed, behaviour)
 
-    def _rig(self, face: FaceLandmarks, plan: motion_plan.MotionPlan) -> torch.Tensor:
+    def _rig(self, source: _Portrait, plan: motion_plan.MotionPlan) -> torch.Tensor:
         """(T, 478, 3) target landmarks in pixels, on the device (rigged in batches of frames,
         so the rig's intermediates stay small for long clips)."""
-        rig = FaceRig(face.points, self.config.rig).to(self.device, self.dtype)
+        face = source.face
+        rig = FaceRig(face.points, self.config.rig, source.mouth).to(self.device, self.dtype)
         track = plan.track
         drivers = [track.mouth, track.pose_deg, track.translation, track.blink, track.gaze,
                    track.smile, plan.expression]  # fmt: skip
@@ -260,7 +270,10 @@ class Animator:
         steps: StageProgress,
     ) -> None:
         height, width = source.image.shape[:2]
-        generator = PortraitGenerator(source.image, source.face.points, self.config.generator)
+        rest = FaceRig(source.face.points, self.config.rig, source.mouth).rest_points().numpy()
+        generator = PortraitGenerator(source.image, source.face.points, self.config.generator,
+                                      person_mask=source.person_mask, mouth_state=source.mouth,
+                                      rest_points=rest)  # fmt: skip
         generator = generator.to(self.device)
         writer = ClipWriter(output_path, width, height, self.config.fps, samples,
                             targets.shape[0], self.config.encoder)  # fmt: skip

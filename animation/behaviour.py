@@ -2,9 +2,12 @@
 
 Everything comes from one `numpy.random.Generator(PCG64(seed))`, so the same seed gives the
 same video on any machine, and another seed gives different motion. Head motion is band-limited
-noise, livelier while speaking, with small nods on stressed syllables; blinks follow a gamma
-renewal process at a natural rate with a fast close and a slower open. The track starts from
-the portrait's own pose, so the first frame is the still portrait.
+noise, livelier while speaking and softly limited to what a seated speaker does (about +-6 deg
+yaw, +-4 deg pitch, +-3 deg roll), with a small nod on each stressed syllable (the strongest
+syllable peaks of the mouth's opening). Blinks follow a gamma renewal process at a natural rate
+(about 15 a minute), the first within 2.5 s so that every clip of 3 s or more blinks; each
+closes the lids fully on at least one frame, with a fast close and a slower open. The track
+starts from the portrait's own pose, so the first frame is the still portrait.
 """
 
 from __future__ import annotations
@@ -16,17 +19,23 @@ import numpy as np
 
 @dataclass(frozen=True)
 class BehaviourConfig:
-    yaw_deg: float = 2.6  # standard deviation of head turn at rest, degrees
-    pitch_deg: float = 1.6  # standard deviation of nodding at rest, degrees
-    roll_deg: float = 1.2  # standard deviation of head tilt at rest, degrees
-    sway_iod: float = 0.025  # standard deviation of head translation, inter-ocular units
-    speech_gain: float = 0.8  # extra amplitude while speaking (0.8 = 80 % livelier)
+    yaw_deg: float = 1.8  # standard deviation of head turn at rest, degrees
+    pitch_deg: float = 1.1  # standard deviation of nodding at rest, degrees
+    roll_deg: float = 0.8  # standard deviation of head tilt at rest, degrees
+    limit_deg: tuple[float, float, float] = (6.0, 4.0, 3.0)  # soft bounds of yaw, pitch, roll
+    sway_iod: float = 0.02  # standard deviation of head translation, inter-ocular units
+    speech_gain: float = 0.6  # extra amplitude while speaking (0.6 = 60 % livelier)
     motion_hz: float = 0.35  # typical frequency of head motion
-    nod_deg: float = 1.4  # extra downward pitch on a stressed syllable
-    blink_per_minute: float = 17.0  # average blink rate (people: 12-20 per minute)
-    blink_close_s: float = 0.075  # time for the lids to close
-    blink_hold_s: float = 0.035  # time fully closed
-    blink_open_s: float = 0.16  # time to open again
+    nod_deg: float = 1.5  # extra downward pitch on a stressed syllable
+    nod_s: float = 0.4  # duration of a nod, down and back up
+    nod_gap_s: float = 0.6  # stressed syllables at least this far apart
+    nod_share: float = 0.35  # share of syllable peaks taken as stressed (the strongest)
+    blink_per_minute: float = 14.0  # blink rate before double blinks (people: 10-20 in speech)
+    blink_first_s: tuple[float, float] = (0.8, 2.5)  # when the first blink comes
+    blink_min_gap_s: float = 1.2  # never two blinks closer than this (double blinks aside)
+    blink_close_s: float = 0.09  # time for the lids to close
+    blink_hold_s: float = 0.05  # time fully closed (a frame at 25 fps always sees it)
+    blink_open_s: float = 0.18  # time to open again
     double_blink_chance: float = 0.1  # share of blinks followed by a second one
     ramp_in_s: float = 0.6  # motion eases in from the still portrait over this time
     glance_every_s: float = 5.0  # idle mode: mean time between glances
@@ -74,16 +83,14 @@ def sample_behaviour(
     )  # fmt: skip
     pose *= gain[:, None]
     if speech_level is not None and c.nod_deg > 0:
-        level = np.asarray(speech_level, dtype=np.float64)
-        onset = np.clip(np.diff(level, prepend=level[:1]), 0.0, None)
-        nods = _gaussian_smooth(onset, fps * 0.12)
-        nods /= max(np.percentile(nods, 99), 1e-6)
-        pose[:, 1] += c.nod_deg * np.clip(nods, 0.0, 1.5) * rng.uniform(0.6, 1.0)
+        pose[:, 1] += c.nod_deg * _nods(rng, np.asarray(speech_level, np.float64), fps, c)
     translation = np.stack(
         [_band_noise(rng, n_frames, fps, c.motion_hz * 0.7),
          _band_noise(rng, n_frames, fps, c.motion_hz * 0.9) * 0.6],
         axis=1,
     ) * c.sway_iod * gain[:, None]  # fmt: skip
+    limit = np.asarray(c.limit_deg, dtype=np.float64)
+    pose = limit * np.tanh(pose / limit)  # soft bounds: smooth, never a spin
     pose *= ramp[:, None]
     translation *= ramp[:, None]
     pose -= pose[:1]
@@ -114,26 +121,55 @@ def _band_noise(rng: np.random.Generator, n: int, fps: float, hz: float) -> np.n
     return signal / std if std > 1e-9 else signal
 
 
+def _nods(
+    rng: np.random.Generator, level: np.ndarray, fps: float, c: BehaviourConfig
+) -> np.ndarray:
+    """(T,) 0..1 nod track: a smooth dip on each stressed syllable of the mouth opening `level`."""
+    n = level.size
+    smooth = _gaussian_smooth(level, fps * 0.04)
+    inner = smooth[1:-1]
+    peaks = np.nonzero((inner > smooth[:-2]) & (inner >= smooth[2:]) & (inner > 0.15))[0] + 1
+    out = np.zeros(n)
+    if peaks.size == 0:
+        return out
+    # Stressed: the strongest syllables, kept apart by at least nod_gap_s (strongest first).
+    cut = np.quantile(smooth[peaks], 1.0 - c.nod_share)
+    chosen: list[int] = []
+    for i in peaks[np.argsort(-smooth[peaks])]:
+        if smooth[i] >= cut and all(abs(i - j) >= c.nod_gap_s * fps for j in chosen):
+            chosen.append(int(i))
+    t = np.arange(n) / fps
+    for i in sorted(chosen):
+        # Down just before the vowel's peak, back up over the next few hundred ms.
+        start = i / fps - 0.3 * c.nod_s
+        phase = np.clip((t - start) / c.nod_s, 0.0, 1.0)
+        bump = np.sin(np.pi * phase) ** 2
+        np.maximum(out, bump * rng.uniform(0.6, 1.0) * smooth[i] / smooth[chosen].max(), out=out)
+    return out
+
+
 def _blinks(rng: np.random.Generator, n: int, fps: float, c: BehaviourConfig) -> np.ndarray:
     out = np.zeros(n)
     mean_gap = 60.0 / c.blink_per_minute
-    time = rng.uniform(0.8, min(2.5, mean_gap))  # the first blink comes early, not at 0
+    time = rng.uniform(*c.blink_first_s)  # the first blink comes early, not at 0
     duration = n / fps
     while time < duration:
-        _add_blink(out, time, fps, c, strength=rng.uniform(0.92, 1.0))
+        _add_blink(out, time, fps, c)
         if rng.random() < c.double_blink_chance:
-            _add_blink(out, time + 0.32, fps, c, strength=rng.uniform(0.8, 1.0))
+            _add_blink(out, time + 0.32, fps, c)
             time += 0.32
-        time += max(1.2, rng.gamma(4.0, mean_gap / 4.0))
+        time += max(c.blink_min_gap_s, rng.gamma(4.0, mean_gap / 4.0))
     return np.clip(out, 0.0, 1.0)
 
 
-def _add_blink(out: np.ndarray, start: float, fps: float, c: BehaviourConfig, strength: float):
-    t = np.arange(out.size) / fps - start
+def _add_blink(out: np.ndarray, closed_at: float, fps: float, c: BehaviourConfig) -> None:
+    """A full blink whose lids are shut at the first frame from `closed_at` on."""
+    closed_at = np.ceil(closed_at * fps - 1e-9) / fps  # on a frame: some frame sees it shut
+    t = np.arange(out.size) / fps - (closed_at - c.blink_close_s)
     closing = _ease(np.clip(t / c.blink_close_s, 0.0, 1.0))
     opening = 1.0 - _ease(np.clip((t - c.blink_close_s - c.blink_hold_s) / c.blink_open_s, 0, 1))
     shape = np.where(t < c.blink_close_s, closing, opening) * (t >= 0)
-    np.maximum(out, strength * shape, out=out)
+    np.maximum(out, shape, out=out)
 
 
 def _glances(rng: np.random.Generator, n: int, fps: float, c: BehaviourConfig) -> np.ndarray:

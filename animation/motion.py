@@ -158,6 +158,35 @@ def speech_activity(features: AudioFeatures, silence_db: float = -45.0) -> np.nd
     return np.clip(_smooth(loud, features.fps, 0.2) * 1.5, 0.0, 1.0)
 
 
+VOWEL_BAND_HZ = (500.0, 3000.0)  # open vowels are loud here; shut lips (m's murmur, b's voice
+# bar, p's silence) are not
+
+
+def vowel_level(features: AudioFeatures, range_db: float = 30.0) -> np.ndarray:
+    """(T,) 0..1: each frame's energy in `VOWEL_BAND_HZ`, from `range_db` below the clip's loud
+    frames (95th percentile of its sounding frames) up to them."""
+    log_mel = features.frame_log_mel.detach().double().cpu().numpy()  # (T, M)
+    centers = mel_band_centers(features.mel_config)
+    band = (centers >= VOWEL_BAND_HZ[0]) & (centers <= VOWEL_BAND_HZ[1])
+    band_db = 10 * np.log10(np.exp(log_mel[:, band]).sum(1) + 1e-12)
+    sounding = features.frame_rms_db.detach().cpu().numpy() > SignalPredictorConfig.silence_db
+    if not sounding.any():
+        return np.zeros(features.n_frames)
+    peak = np.percentile(band_db[sounding], 95)
+    return np.clip((band_db - (peak - range_db)) / range_db, 0.0, 1.0)
+
+
+def open_for_vowels(mouth: np.ndarray, features: AudioFeatures, onset: float = 0.8) -> np.ndarray:
+    """Mouth parameters (T, 4) whose lip closure lets go where a vowel sounds at full strength
+    (`vowel_level` from `onset` to 1): lips cannot be shut while the mouth radiates a vowel,
+    and a predictor's closure smeared over one (coarticulation) would swallow it."""
+    level = vowel_level(features)
+    t = np.clip((level - onset) / (1.0 - onset), 0.0, 1.0)
+    out = mouth.copy()
+    out[:, LIP_CLOSURE] *= (1.0 - t * t * (3 - 2 * t)).astype(out.dtype)
+    return out
+
+
 def _attack_release(x: np.ndarray, fps: float, attack_s: float, release_s: float) -> np.ndarray:
     a_up = 1.0 - np.exp(-1.0 / (attack_s * fps))
     a_down = 1.0 - np.exp(-1.0 / (release_s * fps))

@@ -1,8 +1,9 @@
 """Motion planning: what drives each frame, from speech, from nothing (idle) or from a driving clip.
 
 Each planner returns a `MotionPlan`: the per-frame drivers the rig reads (`MotionTrack`) and,
-for a driving clip, the expression offsets it carries. Every clip opens on the still portrait,
-so the mouth eases in over the first frames.
+for a driving clip, the expression offsets it carries. Every clip opens on the still portrait
+with its mouth at the rig's rest (lips meeting, no smile), and the mouth eases in over the
+first frames.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from .audio import AudioFeatures
 from .behaviour import Behaviour, BehaviourConfig, sample_behaviour
-from .motion import JAW_OPEN, AudioToMotion, speech_activity
+from .motion import JAW_OPEN, AudioToMotion, open_for_vowels, speech_activity
 from .result import MotionTrack
 
 EASE_IN_S = 0.12  # the mouth reaches its planned opening over this time
@@ -31,8 +32,9 @@ def plan_speech(
     seed: int,
     config: BehaviourConfig | None = None,
 ) -> MotionPlan:
-    """Mouth from the audio, head motion and blinks livelier while speaking."""
-    mouth = predictor.predict(features).float().cpu().numpy()
+    """Mouth from the audio (lips never shut on a full vowel), head motion and blinks livelier
+    while speaking."""
+    mouth = open_for_vowels(predictor.predict(features).float().cpu().numpy(), features)
     behaviour = sample_behaviour(
         features.n_frames, features.fps, seed, speech_activity=speech_activity(features),
         speech_level=mouth[:, JAW_OPEN], config=config,

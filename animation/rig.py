@@ -5,6 +5,11 @@ line, y down, z away from the camera, unit = inter-ocular distance (IOD). Each e
 fixed per-landmark displacement pattern (precomputed from the source geometry) scaled by its
 parameter; then the head is rotated about a pivot behind the face and projected orthographically.
 All of it is batched over frames: (T, ...) parameters in, (T, 478, 3) target landmarks out.
+
+Every mouth parameter counts from a rest mouth of the rig's own, not from the portrait's: the
+lips meeting along a gently curved line, no teeth, no smile (`rest_mouth` reads what the
+portrait's mouth does). A per-frame `rest` weight blends from the portrait's own mouth (0: the
+untouched portrait) to that rest (1, the default).
 """
 
 from __future__ import annotations
@@ -18,41 +23,56 @@ from torch import nn
 
 from . import topology as topo
 from .motion import JAW_OPEN, LIP_CLOSURE, LIP_ROUND, LIP_WIDTH
+from .rest_mouth import MouthState, estimate_mouth_state, face_frame
+
+OVERBITE_COVER_IOD = 0.01  # at rest the lower lip covers the upper teeth's edge by this much
 
 
 @dataclass(frozen=True)
 class RigConfig:
-    jaw_open_iod: float = 0.28  # lower-lip drop at jaw_open = 1, in IOD
+    jaw_open_iod: float = 0.3  # lower-lip drop at jaw_open = 1, in IOD
     upper_lip_lift: float = 0.10  # upper lip rises by this share of the jaw drop
     lip_spread: float = 0.12  # mouth widens by this fraction at lip_width = 1
     lip_round_narrow: float = 0.18  # mouth narrows by this fraction at lip_round = 1
     lip_round_open_iod: float = 0.035  # rounding also parts the lip centres a little, in IOD
     lip_round_push_iod: float = 0.08  # rounding pushes the lips forward (z), in IOD
     closure_residual: float = 0.04  # share of the gap left when lips press (keeps points apart)
-    blink_depth: float = 0.96  # share of the eye opening the upper lid travels on a blink
+    closure_onset: float = 0.25  # lip_closure below this leaves the lips where they are ...
+    closure_full: float = 0.75  # ... and from this on presses them shut (smoothstep between):
+    # a predictor's coarticulated closure on a vowel stays open, a bilabial's closes
+    blink_depth: float = 1.0  # share of the eye opening the upper lid travels on a blink
     gaze_iod: tuple[float, float] = (0.07, 0.025)  # iris travel at gaze = +-1 (x, y)
     smile_iod: tuple[float, float] = (0.05, 0.05)  # mouth-corner travel at smile = 1 (out, up)
     pivot_depth_iod: float = 1.1  # head rotation pivot behind the mean face depth
     pivot_drop_iod: float = 0.6  # pivot below the eye line
+    rest_width_iod: float = 0.84  # widest a resting mouth gets, corner to corner
+    rest_corner_drop_iod: float = 0.02  # resting corners sit this far below the lip line's middle
+    rest_upper_share: float = 0.45  # share of a gap the upper lip closes (no teeth to go by)
+    rest_reach_iod: float = 0.15  # how far the skin around the lips follows them to rest
+    rest_fullness_iod: float = 0.025  # a smile's thinned upper lip fills out by this at rest
+    rest_lip_iod: tuple[float, float] = (0.07, 0.1)  # lips at rest are at least this thick
+    # (upper, lower) in the middle: an open jaw stretches them thin
+    rest_jaw_share: float = 0.6  # share of an open jaw that comes up at rest (lips do the rest;
+    # raising the chin all the way drags the neck up with it)
 
 
 class FaceRig(nn.Module):
     """Source landmarks (478, 3) px + per-frame parameters -> target landmarks (T, 478, 3) px."""
 
-    def __init__(self, source_points: np.ndarray, config: RigConfig | None = None) -> None:
+    def __init__(
+        self,
+        source_points: np.ndarray,
+        config: RigConfig | None = None,
+        mouth_state: MouthState | None = None,  # None: estimated from the landmarks alone
+    ) -> None:
         super().__init__()
         self.config = c = config or RigConfig()
         pts = np.asarray(source_points, dtype=np.float64)
-        right, left = pts[topo.RIGHT_IRIS_CENTER, :2], pts[topo.LEFT_IRIS_CENTER, :2]
-        iod = float(np.linalg.norm(left - right))
-        ex = (left - right) / iod
-        ey = np.array([-ex[1], ex[0]])
-        origin = (left + right) / 2
-        rel = pts[:, :2] - origin
-        q = np.stack([rel @ ex / iod, rel @ ey / iod, (pts[:, 2] - pts[:, 2].mean()) / iod], 1)
+        origin, axes, iod, q = face_frame(pts)
         self.iod = iod
+        self.mouth_state = mouth_state or estimate_mouth_state(pts)
         self.register_buffer("origin", torch.tensor(origin, dtype=torch.float32))
-        self.register_buffer("axes", torch.tensor(np.stack([ex, ey]), dtype=torch.float32))
+        self.register_buffer("axes", torch.tensor(axes, dtype=torch.float32))
         self.register_buffer("q", torch.tensor(q, dtype=torch.float32))  # (478, 3) face frame
         self._build_patterns(q, c)
 
@@ -72,11 +92,14 @@ class FaceRig(nn.Module):
         below = _smoothstep(mouth_c[1], lower_lip_bottom + 0.05, y)
         lateral = 1.0 - 0.7 * _smoothstep(0.45, 1.05, np.abs(x - mouth_c[0]))
         jaw = below * lateral
-        jaw[list(lower)] = 1.0
+        # Along the lips the opening tapers into the corners, pointed like a lens.
+        inner_half = abs(q[topo.MOUTH_CORNERS_INNER[1], 0] - q[topo.MOUTH_CORNERS_INNER[0], 0]) / 2
+        rel = np.clip(np.abs(x - mouth_c[0]) / max(inner_half, 1e-6), 0.0, 1.0)
+        taper = 1.0 - rel**2
+        jaw[list(lower)] = (0.25 + 0.75 * taper)[list(lower)]
         jaw[list(upper)] = 0.0
-        jaw[corners] = 0.45
+        jaw[corners] = 0.25
         lift = np.zeros(n)
-        lift[list(upper)] = 1.0
         lift += (
             0.5
             * _smoothstep(mouth_c[1] - 0.25, mouth_c[1] - 0.05, y)
@@ -84,7 +107,7 @@ class FaceRig(nn.Module):
             * (np.abs(x - mouth_c[0]) < mouth_half)
         )
         lift[corners] = 0.3
-        lift[list(upper)] = 1.0
+        lift[list(upper)] = (0.3 + 0.7 * taper)[list(upper)]
 
         # Mouth region weight for width changes: lips fully, cheeks around the mouth partly.
         dist = np.hypot((x - mouth_c[0]) / (mouth_half + 0.35), (y - mouth_c[1]) / 0.45)
@@ -125,6 +148,7 @@ class FaceRig(nn.Module):
         smile[eye_pts] = 0.0
 
         blink = self._blink_pattern(q, c)
+        rest = self._rest_pattern(q, c, jaw, eye_pts)
         gaze = np.zeros(n)
         gaze[list(topo.RIGHT_IRIS + topo.LEFT_IRIS)] = 1.0
 
@@ -137,10 +161,101 @@ class FaceRig(nn.Module):
         self.register_buffer("close_low", torch.tensor(close_low, dtype=f32))
         self.register_buffer("smile_vec", torch.tensor(smile, dtype=f32))
         self.register_buffer("blink_vec", torch.tensor(blink, dtype=f32))
+        self.register_buffer("rest_vec", torch.tensor(rest, dtype=f32))
         self.register_buffer("w_gaze", torch.tensor(gaze, dtype=f32))
         self.register_buffer("mouth_center", torch.tensor(mouth_c, dtype=f32))
         pivot = [0.0, c.pivot_drop_iod, float(q[:, 2].mean()) + c.pivot_depth_iod]
         self.register_buffer("pivot", torch.tensor(pivot, dtype=f32))
+
+    def _rest_pattern(
+        self, q: np.ndarray, c: RigConfig, jaw: np.ndarray, eye_pts: list[int]
+    ) -> np.ndarray:
+        """(478, 2) displacement from the portrait's mouth to the rest mouth.
+
+        A lowered jaw comes up first; then each inner-lip pair meets at a share of its gap (the
+        upper teeth's edge, when the portrait shows it, ends just behind the lower lip); a
+        smile's corners come in to a resting width and down to the lip line, which flattens to
+        a gentle curve. Outer lip points keep their lip's thickness, and the skin around the
+        lips follows with a Gaussian fall-off (the nose and the eyes stay).
+        """
+        state = self.mouth_state
+        n = topo.N_LANDMARKS
+        jaw_disp = np.zeros((n, 2))
+        jaw_disp[:, 1] = -c.rest_jaw_share * state.jaw_open_iod * jaw
+        cur = q[:, :2] + jaw_disp
+        up_in, low_in = list(topo.LIPS_INNER_UPPER), list(topo.LIPS_INNER_LOWER)
+        pair_gap = np.clip(cur[low_in, 1] - cur[up_in, 1], 0.0, None)  # (11,) corners: 0
+        centre_gap = float(np.mean(pair_gap[3:8]))
+        share = c.rest_upper_share
+        if state.incisal_iod is not None and centre_gap > 1e-3:
+            # The lower lip ends up just over the upper teeth's edge.
+            edge = state.incisal_iod - OVERBITE_COVER_IOD
+            share = float(np.clip(edge / centre_gap, 0.35, 0.6))
+        meet = cur[up_in, 1] + share * pair_gap  # (11,)
+        left, right = topo.MOUTH_CORNERS_OUTER
+        cx = (cur[left, 0] + cur[right, 0]) / 2
+        half = abs(cur[right, 0] - cur[left, 0]) / 2
+        ratio = min(1.0, c.rest_width_iod / 2 / max(half, 1e-6))
+        smile = state.smile
+        lips = list(topo.LIPS_ALL)
+        target = cur.copy()
+        target[lips, 0] = cx + (cur[lips, 0] - cx) * ratio
+
+        def lip_line(x: np.ndarray) -> np.ndarray:
+            return meet[5] + c.rest_corner_drop_iod * ((x - cx) / (half * ratio)) ** 2
+
+        seam = (1 - smile) * meet + smile * lip_line(target[up_in, 0])  # (11,)
+        target[up_in, 1] = seam
+        target[low_in, 1] = seam
+        for corner in (left, right):
+            target[corner, 1] = (1 - smile) * cur[corner, 1] + smile * lip_line(target[corner, 0])
+        # Outer contours move with the inner one at the same x (each lip keeps its thickness),
+        # except that a lip thins out into the corners (an opened mouth's lower lip, pulled
+        # down with the jaw, can reach far below its corners).
+        upper_outer = list(topo.LIPS_OUTER_UPPER[1:-1])
+        for inner, outer in ((up_in, topo.LIPS_OUTER_UPPER), (low_in, topo.LIPS_OUTER_LOWER)):
+            chain = [left] + inner + [right]
+            xs, order = q[chain, 0], np.argsort(q[chain, 0])
+            along = target[chain, 1][order]
+            ids = list(outer[1:-1])
+            thickness = np.abs(q[ids, 1] - np.interp(q[ids, 0], xs[order], q[chain, 1][order]))
+            rel = np.clip(np.abs(target[ids, 0] - cx) / (half * ratio), 0.0, 1.0)
+            profile = np.sqrt(1.0 - rel**2)
+            limit = 1.3 * thickness.max() * profile
+            natural = c.rest_lip_iod[0 if outer is topo.LIPS_OUTER_UPPER else 1] * profile
+            thickness = np.maximum(thickness, np.minimum(natural, limit))
+            sign = np.sign(q[ids, 1] - np.interp(q[ids, 0], xs[order], q[chain, 1][order]))
+            base = np.interp(q[ids, 0], xs[order], along)
+            target[ids, 1] = base + sign * np.minimum(thickness, limit)
+        # A smile stretches the upper lip thin; relaxed, it fills out (most in the middle).
+        middle = 1 - ((target[upper_outer, 0] - cx) / (half * ratio)) ** 2
+        target[upper_outer, 1] -= c.rest_fullness_iod * smile * np.clip(middle, 0, 1)
+        # Mesh points on the lips between the contours move with their lip.
+        outer_ring = list(topo.LIPS_OUTER_UPPER) + list(topo.LIPS_OUTER_LOWER[::-1])
+        on_lips = _inside(q[:, :2], q[outer_ring, :2]) & ~np.isin(np.arange(n), lips)
+        on_lips = np.flatnonzero(on_lips)
+        up_line = np.interp(q[on_lips, 0], *_sorted_xy(q[up_in, :2]))
+        low_line = np.interp(q[on_lips, 0], *_sorted_xy(q[low_in, :2]))
+        upper_lip = q[on_lips, 1] <= (up_line + low_line) / 2
+        for inner, chosen in ((up_in, upper_lip), (low_in, ~upper_lip)):
+            chain = [left] + inner + [right]
+            xs, moved = q[chain, 0], target[chain, 1] - q[chain, 1]
+            order = np.argsort(xs)
+            idx = on_lips[chosen]
+            target[idx, 0] = cx + (cur[idx, 0] - cx) * ratio
+            target[idx, 1] = q[idx, 1] + np.interp(q[idx, 0], xs[order], moved[order])
+        lips = lips + list(on_lips)
+        disp = jaw_disp.copy()
+        disp[lips] = target[lips] - q[lips, :2]
+        # The skin around the lips follows their own move (beyond the jaw's), fading with the
+        # distance to the nearest lip point; the nose and the eyes stay.
+        own = disp[lips] - jaw_disp[lips]  # (L, 2)
+        others = np.setdiff1d(np.arange(n), lips + list(topo.NOSE) + eye_pts)
+        d2 = ((cur[others, None, :] - cur[None, lips, :]) ** 2).sum(-1)  # (O, L)
+        weight = np.exp(-d2 / (2 * c.rest_reach_iod**2))
+        falloff = np.exp(-d2.min(1) / (2 * c.rest_reach_iod**2))
+        disp[others] += (weight @ own) / weight.sum(1, keepdims=True) * falloff[:, None]
+        return disp
 
     def _blink_pattern(self, q: np.ndarray, c: RigConfig) -> np.ndarray:
         """(478, 2) displacement at a full blink: the upper lid comes down onto the lower lid.
@@ -184,14 +299,19 @@ class FaceRig(nn.Module):
         gaze: torch.Tensor,  # (T, 2) -1..1
         smile: torch.Tensor,  # (T,) 0..1
         expression: torch.Tensor | None = None,  # (T, 478, 3) extra offsets in IOD (driving)
+        rest: torch.Tensor | None = None,  # (T,) 0 = the portrait's own mouth .. 1 (None) = rest
     ) -> torch.Tensor:  # (T, 478, 3) target landmarks in pixels
         c = self.config
         T = mouth.shape[0]
         q = self.q.expand(T, -1, -1).clone()  # (T, 478, 3)
+        rest_xy = self.rest_vec if rest is None else rest[:, None, None] * self.rest_vec
+        q[..., :2] += rest_xy
         jaw = mouth[:, JAW_OPEN, None]  # (T, 1)
         width = mouth[:, LIP_WIDTH, None]
         rounding = mouth[:, LIP_ROUND, None]
         closure = mouth[:, LIP_CLOSURE, None]
+        closure = ((closure - c.closure_onset) / (c.closure_full - c.closure_onset)).clamp(0, 1)
+        closure = closure * closure * (3 - 2 * closure)
         dx = torch.zeros_like(q[..., 0])  # (T, 478)
         dy = torch.zeros_like(q[..., 0])
         dz = torch.zeros_like(q[..., 0])
@@ -229,11 +349,19 @@ class FaceRig(nn.Module):
 
     def neutral(self) -> torch.Tensor:
         """The source landmarks as the rig sees them (478, 3) px, after a zero deformation."""
-        zeros = torch.zeros(1, 4, device=self.q.device)
+        return self._still(rest=0.0)
+
+    def rest_points(self) -> torch.Tensor:
+        """The landmarks of the rest mouth (478, 3) px: lips meeting, no teeth, no smile."""
+        return self._still(rest=1.0)
+
+    def _still(self, rest: float) -> torch.Tensor:
+        dev = self.q.device
+        zeros = torch.zeros
         return self.forward(
-            zeros, torch.zeros(1, 3, device=self.q.device), torch.zeros(1, 2, device=self.q.device),
-            torch.zeros(1, device=self.q.device), torch.zeros(1, 2, device=self.q.device),
-            torch.zeros(1, device=self.q.device),
+            zeros(1, 4, device=dev), zeros(1, 3, device=dev), zeros(1, 2, device=dev),
+            zeros(1, device=dev), zeros(1, 2, device=dev), zeros(1, device=dev),
+            rest=torch.full((1,), rest, device=dev),
         )[0]  # fmt: skip
 
 
@@ -246,6 +374,21 @@ def rotation_matrices(pose_deg: torch.Tensor) -> torch.Tensor:
     r_pitch = torch.stack([one, zero, zero, zero, cp, -sp, zero, sp, cp], -1).view(-1, 3, 3)
     r_roll = torch.stack([cr, -sr, zero, sr, cr, zero, zero, zero, one], -1).view(-1, 3, 3)
     return r_roll @ r_pitch @ r_yaw
+
+
+def _inside(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """(N,) whether each point (N, 2) lies inside the closed polygon (M, 2) (even-odd rule)."""
+    x, y = points[:, 0:1], points[:, 1:2]
+    x0, y0 = polygon[:, 0], polygon[:, 1]
+    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
+    crosses = (y0 > y) != (y1 > y)
+    at = x0 + (y - y0) * (x1 - x0) / np.where(y1 == y0, 1e-12, y1 - y0)
+    return ((crosses & (x < at)).sum(1) % 2) == 1
+
+
+def _sorted_xy(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(xy[:, 0])
+    return xy[order, 0], xy[order, 1]
 
 
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:

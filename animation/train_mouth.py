@@ -1,12 +1,15 @@
 """Train the learned mouth model on the generated speech corpus.
 
-    python -m animation.train_mouth [--seed 0] [--steps 2000] [--out animation/weights/mouth_v1.pt]
+    scripts/train-mouth          # installs the corpus's voices and tools, then runs this
+    python -m animation.train_mouth [--seed 0] [--steps 1200] [--out animation/weights/mouth_v2.pt]
 
-Builds (or reuses) the corpus of `speech_corpus.CorpusConfig(seed=...)`, trains `MouthNet` on
-random crops with a deterministic order (numpy generator + torch.manual_seed from the seed),
-on CUDA when present, and writes the checkpoint with a JSON beside it holding the model
-config, the training config, the corpus settings, the loss curve and the held-out figures of
-`evaluate_mouth`.
+Builds (or reuses) the corpus of `speech_corpus.CorpusConfig(seed=...)` (espeak-ng, Festival
+and Kokoro voices for training; held-out espeak-ng languages, Festival, piper and Kokoro
+speakers and real recordings for evaluation), trains `MouthNet` on random crops with a
+deterministic order (numpy generator + torch.manual_seed from the seed, deterministic torch
+algorithms), on CUDA when present, and writes the checkpoint with a JSON beside it holding the
+model config, the training config, the corpus settings, the loss curve and the held-out
+figures of `evaluate_mouth`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -23,8 +27,8 @@ import numpy as np
 import torch
 
 from .mouth_model import (
-    DEFAULT_WEIGHTS,
     SILENCE_LOG_MEL,
+    WEIGHTS_DIR,
     MouthModelConfig,
     MouthNet,
     clip_level,
@@ -38,7 +42,7 @@ from .visemes import viseme_settings
 @dataclass(frozen=True)
 class TrainConfig:
     seed: int = 0  # torch.manual_seed and the crop order
-    steps: int = 2000  # optimiser steps
+    steps: int = 1200  # optimiser steps
     batch_size: int = 32  # crops per step
     crop_frames: int = 100  # 50 Hz outputs per crop (2 s)
     learning_rate: float = 2e-3  # AdamW peak rate
@@ -121,6 +125,16 @@ def train(
     if dev.type == "cpu":
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        return _train(utterances, model_config, config, dev, log_every, log)
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+
+
+def _train(utterances, model_config, config, dev, log_every, log):
     model = MouthNet(model_config).to(dev).train()
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
@@ -166,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
     parser.add_argument("--device", default=None, help="torch device (default: cuda if present)")
     parser.add_argument("--root", default=str(DEFAULT_ROOT), help="corpus cache folder")
-    parser.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="checkpoint to write")
+    parser.add_argument("--out", default=str(WEIGHTS_DIR / "mouth_v2.pt"),
+                        help="checkpoint to write")  # fmt: skip
     parser.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation")
+    parser.add_argument("--version", default="mouth_v2", help="version name in the checkpoint")
     args = parser.parse_args(argv)
 
     corpus_config = CorpusConfig(seed=args.seed)
@@ -196,13 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    save_checkpoint(model, out, metadata)
+    save_checkpoint(model, out, metadata, version=args.version)
     if not args.no_eval:
         from .evaluate_mouth import evaluate_checkpoint
 
         figures = evaluate_checkpoint(out, directory)
         metadata["heldout_figures"] = figures
-        save_checkpoint(model, out, metadata)
+        save_checkpoint(model, out, metadata, version=args.version)
     print(json.dumps({"checkpoint": str(out), "bytes": out.stat().st_size,
                       "train_seconds": round(train_seconds, 1),
                       "final_loss": curve[-1][1] if curve else None}, indent=2))  # fmt: skip

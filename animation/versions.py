@@ -9,9 +9,9 @@ MODEL_VERSIONS: dict[str, str] = {
     "landmarks": "mediapipe-0.10.21/face_detection_full_range+face_mesh_refined(478)",
     "audio_features": "logmel-16k-80-v1",
     "audio_to_motion": "learned-mouth_v1",  # the default; "signal" records signal-1
-    "behaviour": "stochastic-behaviour-1",
+    "behaviour": "stochastic-behaviour-2",
     "rig": "mesh-rig-2",
-    "generator": "geometric-tps-warp+eyelids-2+procedural-mouth-1",
+    "generator": "head-tps-warp-2+eyelids-3+procedural-mouth-1",
 }
 
 

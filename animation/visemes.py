@@ -124,12 +124,15 @@ class Segment:
 
 
 def phoneme_segments(
-    events: Sequence[tuple[str, float]], duration: float, config: VisemeConfig | None = None
-) -> list[Segment]:
+    events: Sequence[tuple[str, float]], duration: float, config: VisemeConfig | None = None,
+    *, stops_at_release: bool = True,
+) -> list[Segment]:  # fmt: skip
     """Segments (viseme, start, end) from (phoneme, onset s) events of one utterance.
 
-    Stop closures are moved back before their release; diphthongs are split into two halves;
-    the stretch before the first event and after the last is rest.
+    Where stops are marked at their release (espeak-ng), their closure is moved back before
+    it; aligners and other synthesizers (`stops_at_release=False`) time a stop from its
+    closure already. Diphthongs are split into two halves; the stretch before the first
+    event and after the last is rest.
     """
     c = config or VisemeConfig()
     onsets = [(name, float(t)) for name, t in events]
@@ -139,7 +142,7 @@ def phoneme_segments(
         end = onsets[i + 1][1] if i + 1 < len(onsets) else duration
         raw.append([name, t, max(t, min(end, duration))])
     # Closures: the silent stretch at the end of the previous segment belongs to the stop.
-    for i in range(1, len(raw)):
+    for i in range(1, len(raw) if stops_at_release else 0):
         if is_stop(raw[i][0]):
             prev = raw[i - 1]
             closure = min(c.closure_s, c.closure_fraction * (prev[2] - prev[1]))

@@ -115,11 +115,13 @@ def rig(astronaut):
     return FaceRig(points), points
 
 
-def _run(rig_module, mouth=None, pose=None, blink=None, n=1):
+def _run(rig_module, mouth=None, pose=None, blink=None, n=1, rest=0.0):
+    """The rig from the portrait's own mouth (rest=0), or from its rest mouth (rest=1)."""
     zeros = torch.zeros
     return rig_module(
         mouth if mouth is not None else zeros(n, 4), pose if pose is not None else zeros(n, 3),
         zeros(n, 2), blink if blink is not None else zeros(n), zeros(n, 2), zeros(n),
+        rest=torch.full((n,), rest),
     )  # fmt: skip
 
 

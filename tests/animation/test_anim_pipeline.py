@@ -59,11 +59,20 @@ def test_first_frame_is_the_portrait_and_background_is_still(spoken, portraits):
 
     result, frames, _ = spoken
     source = resize_rgb(load_portrait(portraits["color"]), 256, 256)
-    assert np.array_equal(frames[0], source)
-    # Far from the face (more than 1.3 face heights from the nose) nothing ever changes.
+    # The clip opens on the portrait with its mouth at the rig's rest (the astronaut's smile
+    # relaxed, lips closed): beyond an inter-ocular distance from the lips it is the portrait.
+    points = result.source_landmarks
+    iod = np.linalg.norm(points[topo.LEFT_IRIS_CENTER, :2] - points[topo.RIGHT_IRIS_CENTER, :2])
+    lips = points[list(topo.LIPS_ALL), :2]
+    yy, xx = np.mgrid[:256, :256]
+    to_lips = np.hypot(xx[..., None] - lips[:, 0], yy[..., None] - lips[:, 1]).min(-1)
+    away = to_lips > iod
+    assert np.abs(frames[0].astype(int) - source.astype(int))[away].mean() < 0.5
+    # Far from the face (more than 1.5 face heights from the nose: beyond the hair, which moves
+    # with the head, and the band of background that gives way around it) nothing changes.
     nose = result.source_landmarks[topo.NOSE_TIP, :2]
     yy, xx = np.mgrid[:256, :256]
-    far = np.hypot(xx - nose[0], yy - nose[1]) > 1.3 * result.face_height_px
+    far = np.hypot(xx - nose[0], yy - nose[1]) > 1.5 * result.face_height_px
     assert far.mean() > 0.3
     assert np.array_equal(frames[:, far], np.broadcast_to(source[far], frames[:, far].shape))
     # ... while the face does move.
