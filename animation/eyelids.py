@@ -25,6 +25,7 @@ from torch import nn
 
 from . import topology as topo
 from .batch_interp import interp as _interp
+from .local_frame import corner_frame
 
 EYES = (
     (topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_IRIS_CENTER),
@@ -60,12 +61,7 @@ class EyelidLayer(nn.Module):
         a, b = points[:, upper[0]], points[:, upper[-1]]
         left = torch.where((a[:, :1] <= b[:, :1]), a, b)
         right = torch.where((a[:, :1] <= b[:, :1]), b, a)
-        center = (left + right) / 2
-        axis = right - left
-        half = axis.norm(dim=-1, keepdim=True).clamp_min(1e-3) / 2
-        axis = axis / (2 * half)
-        normal = torch.stack([-axis[:, 1], axis[:, 0]], -1)
-        return center, axis, normal, half
+        return corner_frame(left, right)
 
     @staticmethod
     def _uv(xy, center, axis, normal, half):

@@ -23,6 +23,7 @@ from torch import nn
 
 from . import topology as topo
 from .batch_interp import interp as _interp
+from .local_frame import corner_frame
 from .rest_mouth import CAVITY_UNDER_LIP
 
 LEFT, RIGHT = topo.MOUTH_CORNERS_OUTER
@@ -54,13 +55,7 @@ class LipConfig:
 def mouth_frame(points: torch.Tensor):
     """Mouth-aligned frame of (B, N, 2) px points: centre (B, 2), unit axes ex, ey (B, 2) and
     the half corner-to-corner distance (B, 1)."""
-    left, right = points[:, LEFT, :2], points[:, RIGHT, :2]
-    center = (left + right) / 2
-    axis = right - left
-    half = axis.norm(dim=-1, keepdim=True).clamp_min(1e-3) / 2
-    ex = axis / (2 * half)
-    ey = torch.stack([-ex[:, 1], ex[:, 0]], -1)
-    return center, ex, ey, half
+    return corner_frame(points[:, LEFT, :2], points[:, RIGHT, :2])
 
 
 def to_mouth(xy: torch.Tensor, frame) -> tuple[torch.Tensor, torch.Tensor]:

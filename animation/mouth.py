@@ -27,7 +27,7 @@ from .batch_interp import interp as _interp  # noqa: F401 - also the eyelid laye
 from .dentition import build_layers
 from .lip_layer import contour_table, lookup, mouth_frame, to_mouth
 from .photo_finish import PhotoFinish, measure_finish
-from .rest_mouth import MouthState, estimate_mouth_state
+from .rest_mouth import MouthState, estimate_mouth_state, lip_outlines
 
 CHIN = topo.CHIN_BOTTOM
 MONO_LIP_OFF = 8.0  # grey levels: lips this close to their luma's colour mean a monochrome print
@@ -70,10 +70,7 @@ def estimate_palette(
     state = state or estimate_mouth_state(points, image)
     h, w = image.shape[:2]
     img = image.astype(np.float64)
-    outer = np.concatenate([points[list(topo.LIPS_OUTER_UPPER), :2],
-                            points[list(topo.LIPS_OUTER_LOWER[::-1]), :2]])  # fmt: skip
-    inner = np.concatenate([points[list(topo.LIPS_INNER_UPPER), :2],
-                            points[list(topo.LIPS_INNER_LOWER[::-1]), :2]])  # fmt: skip
+    outer, inner = lip_outlines(points)
     lip_mask = np.zeros((h, w), np.uint8)
     cv2.fillPoly(lip_mask, [np.round(outer).astype(np.int32)], 1)
     inner_mask = np.zeros((h, w), np.uint8)

@@ -93,10 +93,7 @@ def _opening_profile(image: np.ndarray, points: np.ndarray, iod: float):
 
     luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     h, w = luma.shape
-    outer = np.concatenate([points[list(topo.LIPS_OUTER_UPPER), :2],
-                            points[list(topo.LIPS_OUTER_LOWER[::-1]), :2]])  # fmt: skip
-    inner = np.concatenate([points[list(topo.LIPS_INNER_UPPER), :2],
-                            points[list(topo.LIPS_INNER_LOWER[::-1]), :2]])  # fmt: skip
+    outer, inner = lip_outlines(points)
     lips = np.zeros((h, w), np.uint8)
     cv2.fillPoly(lips, [np.round(outer).astype(np.int32)], 1)
     cv2.fillPoly(lips, [np.round(inner).astype(np.int32)], 0)
@@ -139,3 +136,12 @@ def _longest_run(mask: np.ndarray, from_start: bool = False) -> int:
                 return run
             run = 0
     return best
+
+
+def lip_outlines(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The outer and inner lip contours of (478, >=2) landmarks as closed (N, 2) polygons."""
+    outer = np.concatenate([points[list(topo.LIPS_OUTER_UPPER), :2],
+                            points[list(topo.LIPS_OUTER_LOWER[::-1]), :2]])  # fmt: skip
+    inner = np.concatenate([points[list(topo.LIPS_INNER_UPPER), :2],
+                            points[list(topo.LIPS_INNER_LOWER[::-1]), :2]])  # fmt: skip
+    return outer, inner
