@@ -33,6 +33,12 @@ class EncoderConfig:
     # mono, keeps speech cleaner (SNR 46 vs 30 dB); "twoloop" shapes noise for low bitrates.
     audio_coder: str = "fast"
     threads: int = 0  # x264 threads; 0 lets FFmpeg decide
+    # Independent slices per frame: a damaged packet garbles one band of the picture, not
+    # everything below the damage to the next key frame (which, at x264's default interval,
+    # a short clip never reaches), so the watermark survives in the rest. Measured on 256^2
+    # clips with 64 flipped bytes: the mark read in 60/60 cases with 4 slices (+4 % size),
+    # 50-51/60 with x264's default here (sliced threads: as many slices as threads, 2).
+    slices: int = 4
     yuv_in_torch: bool | None = None  # RGB -> YUV on the frames' device; None: unless on CPU
 
 
@@ -71,7 +77,13 @@ class ClipWriter:
         self._video = self._container.add_stream("libx264", rate=self.fps)
         self._video.width, self._video.height = width, height
         self._video.pix_fmt = "yuv420p"
-        self._video.options = {"crf": str(c.crf), "preset": c.preset}
+        self._video.options = {
+            "crf": str(c.crf),
+            "preset": c.preset,
+            "x264-params": f"slices={c.slices}",
+        }
+        # Frame threads: sliced threads would set the slice count to the thread count.
+        self._video.codec_context.thread_type = "FRAME"
         if c.threads:
             self._video.codec_context.thread_count = c.threads
         self._aud = self._container.add_stream("aac", rate=c.audio_rate)

@@ -28,12 +28,12 @@ Watermark (:mod:`provenance.watermark`, torch, batched, CPU or CUDA)
         embed_image(rgb) -> rgb; embed_tensor(uint8 tensor) -> tensor
     detect_video(path, *, key) / detect_image(rgb, *, key) / detect_frames(luma, *, key)
         -> WatermarkResult(detected, payload, confidence, z_score, crc_ok, bit_agreement, ...)
-    false_detection_bound() -> float   # per clip or image, at Z_THRESHOLD; see module doc
-    ALG = "com.likeness.ssw.v2" (the default, unregistered soft-binding algorithm name;
+    false_detection_bound() -> float   # per clip or image (the CRC-32 bound); see module doc
+    ALG = "com.likeness.ssw.v3" (the default, unregistered soft-binding algorithm name;
     provenance.binding.soft_binding_alg(domain) names it under the operator's domain)
 
-ECC (:mod:`provenance.ecc`): encode(payload) -> 172 coded bits; decode(soft) -> (payload,
-    crc_ok, codeword). CRC-16 + K=7 rate-1/2 convolutional code, list Viterbi decoding.
+ECC (:mod:`provenance.ecc`): encode(payload) -> 204 coded bits; decode(soft) -> (payload,
+    crc_ok, codeword). CRC-32 + K=7 rate-1/2 convolutional code, list Viterbi decoding.
 
 Fingerprint (:mod:`provenance.fingerprint`)
     fingerprint(path) -> Fingerprint (.to_hex / .from_hex); fingerprint_image(rgb);
@@ -44,7 +44,8 @@ Verify (:mod:`provenance.verify`)
         fingerprint, sha256, binding_consistent); .as_dict(). No record lookups.
 
 CLI: ``python -m provenance keygen|sign|verify|watermark|detect|fingerprint|bench`` (--help).
-Benchmark: ``python -m provenance bench --clips 100`` (table + bench.json + bench.png).
+Benchmark: ``python -m provenance bench`` (quick) / ``--full`` (the counts the targets name):
+    table + bench.json + bench.png.
 """
 
 __all__ = ["ecc", "fingerprint", "keys", "manifest", "media", "verify", "watermark"]

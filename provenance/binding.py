@@ -5,7 +5,7 @@ with padding (RFC 4648 section 4), a text string of 12 characters (``0123456789a
 ``ASNFZ4mrze8=``), in manifests' ``c2pa.soft-binding`` blocks and in Soft Binding Resolution
 API queries alike.
 
-Algorithm name: ``<domain>.ssw.v2``, where ``<domain>`` is the operator's reversed Internet
+Algorithm name: ``<domain>.ssw.v3``, where ``<domain>`` is the operator's reversed Internet
 domain (the setting ``PROVENANCE_SOFT_BINDING_ALG_DOMAIN``). The default domain is a
 placeholder: the name it gives is NOT registered on the C2PA soft-binding algorithm list
 (see docs/soft-binding.md for what a registration entry needs).
@@ -26,7 +26,7 @@ __all__ = [
     "soft_binding_alg",
 ]
 
-ALG_NAME = "ssw.v2"  # this watermark algorithm and the version of its payload format
+ALG_NAME = "ssw.v3"  # this watermark algorithm and the version of its payload format
 DEFAULT_ALG_DOMAIN = "com.likeness"  # a placeholder, unregistered: operators set their own
 # A reversed domain of two labels or more, in the characters the C2PA algorithm list's
 # pattern for `alg` allows (letters, digits, dots).
@@ -43,7 +43,7 @@ def soft_binding_alg(domain: str = DEFAULT_ALG_DOMAIN) -> str:
     return f"{domain}.{ALG_NAME}"
 
 
-DEFAULT_ALG = soft_binding_alg()  # "com.likeness.ssw.v2"
+DEFAULT_ALG = soft_binding_alg()  # "com.likeness.ssw.v3"
 
 
 def binding_value(content_id_hex: str) -> str:

@@ -1,13 +1,13 @@
-"""Error-correcting code for the watermark payload: CRC-16 + rate-1/2 convolutional code.
+"""Error-correcting code for the watermark payload: CRC-32 + rate-1/2 convolutional code.
 
-A 64-bit id gets a CRC-16/CCITT (so a wrong decode is caught with probability 1 - 2^-16), then
-the 80 bits plus 6 zero tail bits go through the NASA K=7 (171, 133) convolutional code: 172
-coded bits, free distance 10, so any 4 hard errors are corrected and soft-decision Viterbi
-decoding gains ~5 dB over hard repetition. The decoder is a list Viterbi decoder: of the
-``LIST_SIZE`` = 32 most likely paths it returns the first whose CRC checks (~1 dB over plain
-Viterbi on this short block: at a soft SNR (mean/std) of 1.0 the block success rate goes from
-~47 % to ~79 %, at 1.1 from ~73 % to ~96 %), so a random input passes the CRC with probability
-<= 32 * 2^-16 = 2^-11.
+A 64-bit id gets a CRC-32 (polynomial 0x04C11DB7, MSB first, initial value all ones: a wrong
+decode is caught with probability 1 - 2^-32), then the 96 bits plus 6 zero tail bits go through
+the NASA K=7 (171, 133) convolutional code: 204 coded bits, free distance 10, so any 4 hard
+errors are corrected and soft-decision Viterbi decoding gains ~5 dB over hard repetition. The
+decoder is a list Viterbi decoder: of the ``LIST_SIZE`` = 32 most likely paths it returns the
+first whose CRC checks (~1 dB over plain Viterbi on a short block), so a random input passes the
+CRC with probability <= 32 * 2^-32 = 2^-27. The CRC is 32 bits (v2 had 16) because the
+watermark's decision rests on it alone: see :mod:`provenance.watermark`.
 Soft values follow the convention ``y > 0 <=> bit 1``; only their relative size matters.
 """
 
@@ -19,7 +19,7 @@ __all__ = [
     "CODED_BITS",
     "PAYLOAD_BITS",
     "bits_to_int",
-    "crc16",
+    "crc32",
     "decode",
     "encode",
     "int_to_bits",
@@ -27,12 +27,13 @@ __all__ = [
 ]
 
 PAYLOAD_BITS = 64
-CRC_BITS = 16
+CRC_BITS = 32
+_CRC_POLY = 0x04C11DB7
 _K = 7
 _TAIL = _K - 1
 _G = (0o171, 0o133)
 INFO_BITS = PAYLOAD_BITS + CRC_BITS
-CODED_BITS = 2 * (INFO_BITS + _TAIL)  # 172
+CODED_BITS = 2 * (INFO_BITS + _TAIL)  # 204
 _STATES = 1 << _TAIL
 
 
@@ -69,21 +70,22 @@ def bits_to_int(bits: np.ndarray) -> int:
     return out
 
 
-def crc16(bits: np.ndarray) -> np.ndarray:
-    """CRC-16/CCITT-FALSE of a bit string, as 16 bits."""
-    reg = 0xFFFF
+def crc32(bits: np.ndarray) -> np.ndarray:
+    """CRC-32/MPEG-2 (polynomial 0x04C11DB7, MSB first, initial value all ones, no final XOR)
+    of a bit string, as 32 bits."""
+    reg = 0xFFFFFFFF
     for b in np.asarray(bits, dtype=np.uint8):
-        top = ((reg >> 15) & 1) ^ int(b)
-        reg = (reg << 1) & 0xFFFF
+        top = ((reg >> 31) & 1) ^ int(b)
+        reg = (reg << 1) & 0xFFFFFFFF
         if top:
-            reg ^= 0x1021
+            reg ^= _CRC_POLY
     return int_to_bits(reg, CRC_BITS)
 
 
 def encode(payload: int) -> np.ndarray:
-    """64-bit payload -> 172 coded bits (uint8)."""
+    """64-bit payload -> 204 coded bits (uint8)."""
     info = int_to_bits(payload)
-    bits = np.concatenate([info, crc16(info), np.zeros(_TAIL, np.uint8)])
+    bits = np.concatenate([info, crc32(info), np.zeros(_TAIL, np.uint8)])
     state = 0
     out = np.empty(2 * len(bits), dtype=np.uint8)
     for i, b in enumerate(bits):
@@ -97,12 +99,12 @@ LIST_SIZE = 32  # list-Viterbi candidates tried against the CRC (costs log2(32) 
 
 
 def decode(soft: np.ndarray, list_size: int = LIST_SIZE) -> tuple[int, bool, np.ndarray]:
-    """List-Viterbi decode of 172 soft values (``> 0`` means 1).
+    """List-Viterbi decode of 204 soft values (``> 0`` means 1).
 
     Keeps the ``list_size`` best paths into every state (parallel list Viterbi) and returns the
     most likely path whose CRC checks; if none does, the most likely path with ``crc_ok`` False.
     With ``list_size=1`` this is the plain soft Viterbi decoder. A random input passes with
-    probability <= ``list_size * 2**-16``.
+    probability <= ``list_size * 2**-32``.
 
     Returns (payload, crc_ok, re-encoded coded bits) so callers can measure agreement.
     """
@@ -140,7 +142,7 @@ def decode(soft: np.ndarray, list_size: int = LIST_SIZE) -> tuple[int, bool, np.
         info = bits[:INFO_BITS]
         if first is None:
             first = bits
-        if np.array_equal(crc16(info[:PAYLOAD_BITS]), info[PAYLOAD_BITS:]):
+        if np.array_equal(crc32(info[:PAYLOAD_BITS]), info[PAYLOAD_BITS:]):
             payload = bits_to_int(info[:PAYLOAD_BITS])
             return payload, True, encode(payload)
     assert first is not None

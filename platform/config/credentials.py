@@ -61,7 +61,7 @@ def watermark_key() -> bytes:
 
 def soft_binding_alg() -> str:
     """The soft-binding algorithm name our manifests state and the resolution API accepts:
-    ``<PROVENANCE_SOFT_BINDING_ALG_DOMAIN>.ssw.v2`` (see docs/soft-binding.md)."""
+    ``<PROVENANCE_SOFT_BINDING_ALG_DOMAIN>.ssw.v3`` (see docs/soft-binding.md)."""
     from provenance.binding import soft_binding_alg as alg_under
 
     try:

@@ -399,7 +399,7 @@ PROVENANCE_TRUST_BUNDLE = os.environ.get("PROVENANCE_TRUST_BUNDLE", "")
 # stay verifiable after the signing certificate expires.
 PROVENANCE_TSA_URL = os.environ.get("PROVENANCE_TSA_URL", "") or None
 # The operator's reversed Internet domain: manifests' soft-binding algorithm is
-# "<domain>.ssw.v2". The default "com.likeness" is a placeholder and NOT registered on the
+# "<domain>.ssw.v3". The default "com.likeness" is a placeholder and NOT registered on the
 # C2PA soft-binding algorithm list (docs/soft-binding.md says what registering takes).
 PROVENANCE_SOFT_BINDING_ALG_DOMAIN = os.environ.get(
     "PROVENANCE_SOFT_BINDING_ALG_DOMAIN", "com.likeness"

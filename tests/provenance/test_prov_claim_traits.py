@@ -200,8 +200,8 @@ def test_without_an_authority_there_is_no_timestamp(png, tmp_path, chain):
 
 
 def test_the_algorithm_name_is_under_the_configured_domain():
-    assert DEFAULT_ALG == soft_binding_alg() == "com.likeness.ssw.v2"
-    assert soft_binding_alg("org.example") == "org.example.ssw.v2"
+    assert DEFAULT_ALG == soft_binding_alg() == "com.likeness.ssw.v3"
+    assert soft_binding_alg("org.example") == "org.example.ssw.v3"
     for bad in ("", "example", "org.example-news", "org..example", "org.example."):
         with pytest.raises(ValueError, match="reversed Internet domain"):
             soft_binding_alg(bad)

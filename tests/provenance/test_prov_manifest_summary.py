@@ -31,7 +31,7 @@ def _ours(**overrides) -> dict:
                     },
                     {
                         "action": "c2pa.watermarked.bound",
-                        "parameters": {"com.likeness.alg": "com.likeness.ssw.v2"},
+                        "parameters": {"com.likeness.alg": "com.likeness.ssw.v3"},
                     },
                 ],
                 "allActionsIncluded": True,
@@ -39,7 +39,7 @@ def _ours(**overrides) -> dict:
         },
         ingredients=({"title": "portrait"}, {"title": "audio"}),
         claim_generator=({"name": "likeness", "version": "0.1.0"},),
-        soft_binding={"alg": "com.likeness.ssw.v2", "value": "ASNFZ4mrze8="},
+        soft_binding={"alg": "com.likeness.ssw.v3", "value": "ASNFZ4mrze8="},
         consent={"consent_id": "c-1", "scope": "private", "assurance": "x", "content_hash": "ab"},
         label="urn:c2pa:123",
         signature_valid=True,
@@ -187,7 +187,7 @@ def test_reads_a_manifest_signed_and_read_back(png, tmp_path, chain):
         model_versions={"generator": "3.0"},
         ingredients=[m.Ingredient("portrait", "11" * 32, "image/jpeg")],
         consent=m.ConsentAssertion("consent-42", "private", "liveness", "ab" * 32),
-        watermark=m.WatermarkBinding("com.likeness.ssw.v2", "ASNFZ4mrze8="),
+        watermark=m.WatermarkBinding("com.likeness.ssw.v3", "ASNFZ4mrze8="),
     )
     signed = tmp_path / "signed.png"
     m.sign_media(png, signed, claim=claim, signing=m.SigningConfig.from_local_chain(chain))

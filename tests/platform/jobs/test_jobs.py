@@ -73,7 +73,7 @@ def test_the_soft_binding_algorithm_is_under_the_configured_domain(
     settings, client, member, consented_subject, portrait_upload, audio_upload,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
-    """Manifests state `<PROVENANCE_SOFT_BINDING_ALG_DOMAIN>.ssw.v2`, and the resolution API
+    """Manifests state `<PROVENANCE_SOFT_BINDING_ALG_DOMAIN>.ssw.v3`, and the resolution API
     names that algorithm, not the (unregistered) default."""
     from django.core.exceptions import ImproperlyConfigured
 
@@ -86,11 +86,11 @@ def test_the_soft_binding_algorithm_is_under_the_configured_domain(
     job.refresh_from_db()
     assert job.status == "succeeded", job.error
     manifest = read_manifest(job.clip.video.path, credentials.trust_config())
-    assert manifest.soft_binding["alg"] == "org.example.ssw.v2"
+    assert manifest.soft_binding["alg"] == "org.example.ssw.v3"
     bound = manifest.assertions["c2pa.actions.v2"]["actions"][1]
-    assert bound["parameters"] == {"com.likeness.alg": "org.example.ssw.v2"}
+    assert bound["parameters"] == {"com.likeness.alg": "org.example.ssw.v3"}
     supported = client.get("/services/supportedAlgorithms").content.decode()
-    assert "org.example.ssw.v2" in supported and DEFAULT_ALG not in supported
+    assert "org.example.ssw.v3" in supported and DEFAULT_ALG not in supported
     settings.PROVENANCE_SOFT_BINDING_ALG_DOMAIN = "example-news"
     with pytest.raises(ImproperlyConfigured, match="PROVENANCE_SOFT_BINDING_ALG_DOMAIN"):
         credentials.soft_binding_alg()

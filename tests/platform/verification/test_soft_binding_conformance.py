@@ -104,14 +104,14 @@ def test_supported_algorithms(client):
 
 def test_the_algorithm_is_the_one_the_operator_configures(client, settings):
     settings.PROVENANCE_SOFT_BINDING_ALG_DOMAIN = "org.example"
-    assert watermark_alg() == "org.example.ssw.v2"
+    assert watermark_alg() == "org.example.ssw.v3"
     assert _conforms(client.get(ALGORITHMS), ALGORITHMS)["watermarks"] == [
-        {"alg": "org.example.ssw.v2"}
+        {"alg": "org.example.ssw.v3"}
     ]
     value = base64.b64encode(b"\0" * 8).decode()
-    ours = client.get(BY_BINDING, {"alg": "org.example.ssw.v2", "value": value})
+    ours = client.get(BY_BINDING, {"alg": "org.example.ssw.v3", "value": value})
     assert _conforms(ours, BY_BINDING) == {"matches": []}
-    other = client.get(BY_BINDING, {"alg": "com.likeness.ssw.v2", "value": value})
+    other = client.get(BY_BINDING, {"alg": "com.likeness.ssw.v3", "value": value})
     assert _conforms(other, BY_BINDING)["code"] == "unsupported_algorithm"
 
 
