@@ -37,6 +37,8 @@ EDGE_COLUMNS = 49  # columns where the lips' real inner edges are measured
 FILL_MARGIN_IOD = 0.6  # the lip-filled copy of the portrait reaches this far around the lips
 EDGE_STEP_PX = 0.25  # sampling step of that search
 OPEN_PX = 2.0  # a portrait's lips this far apart or more are an opening to close over
+SLIT_IOD = (0.03, 0.06)  # target lips parted up to the first are lip-filled all over, from
+# the second on the lip-filled copy stays out of their opening
 LIP_LUMA_RANGE = (0.82, 1.12)  # a pixel this bright against the lips' median is lip
 
 
@@ -168,7 +170,7 @@ class LipLayer(nn.Module):
         """coords (B, h, w, 2) source px for the ROI (changed in place) -> (coords, lip box, seam
         (B, 1, bh, bw):
         how much of `seam_colour` to lay over the box, fill (B, 1, bh, bw): how much of the
-        box to take from `sample_filled` instead of the portrait)."""
+        box to take from `sample_filled` instead of the portrait: on the lips only)."""
         c = self.config
         targets = targets[..., :2].float()
         B = targets.shape[0]
@@ -217,7 +219,15 @@ class LipLayer(nn.Module):
         tgt_gap = (targets[:, INNER[9:], 1] - targets[:, INNER[:9], 1]).clamp_min(0)  # (B, 9)
         shut = ((src_gap.max() - tgt_gap.amax(1)) / src_gap.max().clamp_min(1e-3)).clamp(0, 1)
         shut = shut * (src_gap.max() / OPEN_PX).clamp(max=1)
-        fill = (weight * shut.view(B, 1, 1))[:, None]  # (B, 1, bh, bw)
+        # The filled copy goes on the lips only. Inside the target's opening the interior is
+        # painted over the portrait's own opening, and lip there would show through its soft
+        # edge and narrow the opening: a wide-open portrait, whose every vowel is a closing
+        # over its own opening, read at two thirds of the size asked for. A mere slit is still
+        # lip on both sides.
+        outside = ((b_t - v).clamp_min(0) + (v - c_t).clamp_min(0)).clamp(max=1.0)
+        slit = (SLIT_IOD[1] * self.iod - gap_t) / ((SLIT_IOD[1] - SLIT_IOD[0]) * self.iod)
+        on_lips = torch.maximum(outside, slit.clamp(0, 1))
+        fill = (weight * shut.view(B, 1, 1) * on_lips)[:, None]  # (B, 1, bh, bw)
         return coords, box, seam[:, None], fill
 
     def sample_filled(self, coords: torch.Tensor) -> torch.Tensor:

@@ -231,6 +231,51 @@ def test_a_closed_mouth_at_rest_looks_like_itself(sources):
     assert diff.mean() < 3 and np.percentile(diff, 95) < 12
 
 
+def test_a_wide_open_portrait_reopens_as_wide_as_asked(sources, finder):
+    """Vowels from a portrait whose own mouth is wide open re-detect at about the opening the
+    rig asks for (they used to read at two thirds of it, a small one at half)."""
+    image, points = sources["open"]
+    jaws = [0.3, 0.4, 0.5, 0.6]
+    frames, targets = render(image, points, [[jaw, 0, 0, 0] for jaw in jaws])
+    ratios = np.array([inner_gap(finder.find(frame).points) / inner_gap(target)
+                       for frame, target in zip(frames, targets, strict=True)])  # fmt: skip
+    assert ratios.min() >= 0.6 and ratios.mean() >= 0.74, ratios
+
+
+def test_the_lip_filled_copy_stays_on_the_lips(sources):
+    """Closing over a wide opening, the lip layer takes the lips from a copy with the opening
+    painted over by lip; that copy stays out of the target's own opening, where the interior
+    is painted over the portrait's own opening (lip there would narrow it)."""
+    from animation.lip_layer import LipLayer, contour_rows, mouth_frame, to_mouth
+    from animation.rest_mouth import estimate_mouth_state
+    from animation.rig import FaceRig
+
+    image, points = sources["open"]
+    layer = LipLayer(points, image)
+    rig = FaceRig(points, mouth_state=estimate_mouth_state(points, image))
+    zeros = torch.zeros
+    with torch.inference_mode():
+        targets = rig(torch.tensor([[0.5, 0, 0, 0]]), zeros(1, 3), zeros(1, 2), zeros(1),
+                      zeros(1, 2), zeros(1))[..., :2]  # fmt: skip
+        h, w = image.shape[:2]
+        _, (x0, y0, x1, y1), _, fill = layer(_pixels(0, 0, w, h), targets, (0, 0, w, h))
+    frame = mouth_frame(targets)
+    u, v = to_mouth(_pixels(x0, y0, x1 - x0, y1 - y0), frame)
+    _, top, bottom, _ = contour_rows(targets, frame, u)
+    opening = (u.abs() < 0.8) & (v > top + 1) & (v < bottom - 1)
+    lips = (u.abs() < 0.8) & ((v < top - 1) | (v > bottom + 1)) & (v > top - 4) & (v < bottom + 4)
+    assert opening.sum() > 50 and lips.sum() > 50
+    assert fill[0, 0][opening[0]].max() < 0.05  # the opening keeps the portrait's own
+    assert fill[0, 0][lips[0]].mean() > 0.2  # the lips do take from the filled copy
+
+
+def _pixels(x0: int, y0: int, w: int, h: int) -> torch.Tensor:
+    """(1, h, w, 2) px coordinates (x, y) of a box of pixels."""
+    ys = torch.arange(y0, y0 + h, dtype=torch.float32)
+    xs = torch.arange(x0, x0 + w, dtype=torch.float32)
+    return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1)[None].clone()
+
+
 def test_a_still_frame_is_the_portrait(sources):
     """With the portrait's own mouth and nothing moving, nothing is painted."""
     image, points = sources["smiling"]
