@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from consent.selectors import subjects_visible_to
 from uploads.selectors import uploads_visible_to
 
-from . import selectors, services
+from . import clip_services, selectors, services
 from .downloads import clip_file_response
 from .models import Clip
 from .serializers import ClipSerializer, JobCreateSerializer, JobSerializer, PublicClipSerializer
@@ -80,13 +80,13 @@ class ClipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=None, responses=ClipSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, content_id=None):
-        clip = services.clip_publish(clip=self.get_object(), user=request.user)
+        clip = clip_services.clip_publish(clip=self.get_object(), user=request.user)
         return Response(ClipSerializer(clip).data)
 
     @extend_schema(request=None, responses=ClipSerializer)
     @action(detail=True, methods=["post"])
     def unpublish(self, request, content_id=None):
-        clip = services.clip_unpublish(clip=self.get_object(), user=request.user)
+        clip = clip_services.clip_unpublish(clip=self.get_object(), user=request.user)
         return Response(ClipSerializer(clip).data)
 
     @extend_schema(responses={(200, "video/mp4"): OpenApiTypes.BINARY})

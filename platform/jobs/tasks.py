@@ -9,9 +9,10 @@ from celery.signals import worker_process_init, worker_ready
 from django.conf import settings
 
 from .clip_maker import worker_animator
+from .clip_services import clips_purge_withdrawn
 from .queue import ANIMATE_TASK, REQUEUE_STALLED_TASK
 from .runner import TRANSIENT, job_attempt
-from .services import clips_purge_withdrawn, jobs_requeue_stalled
+from .services import jobs_requeue_stalled
 
 
 @shared_task(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +15,7 @@ from consent.selectors import subjects_visible_to
 from core.errors import DomainError
 from uploads.selectors import uploads_visible_to
 
-from . import selectors, services
+from . import clip_services, selectors, services
 from .downloads import clip_file_response
 from .forms import JobForm
 from .withdrawal import ClipWithdrawn, clip_withdrawal_for_owner
@@ -104,7 +106,7 @@ def clip_publish(request, clip_id):
             picture=(reverse("clip-poster", args=[clip.id]), f"The clip of {name}"),
             danger=False,
         )
-    _run(request, lambda: services.clip_publish(clip=clip, user=request.user), "Published.")
+    _run(request, lambda: clip_services.clip_publish(clip=clip, user=request.user), "Published.")
     return redirect("clip-detail", clip_id=clip.id)
 
 
@@ -112,7 +114,8 @@ def clip_publish(request, clip_id):
 @require_POST
 def clip_unpublish(request, clip_id):
     clip = get_object_or_404(selectors.clips_visible_to(request.user), pk=clip_id)
-    _run(request, lambda: services.clip_unpublish(clip=clip, user=request.user), "Unpublished.")
+    unpublish = partial(clip_services.clip_unpublish, clip=clip, user=request.user)
+    _run(request, unpublish, "Unpublished.")
     return redirect("clip-detail", clip_id=clip.id)
 
 

@@ -27,8 +27,8 @@ from consent.services import consent_revoke
 from core.actors import Actor
 from core.errors import Conflict, DomainError, NotAllowed
 from core.storage import stored_private_file
+from jobs.clip_services import clip_take_down
 from jobs.models import Clip
-from jobs.services import clip_take_down
 
 from .attachments import attachment_validate
 from .models import MisuseReport, ModerationNote, new_reference

@@ -52,11 +52,11 @@ def test_a_journalist_meets_forgeries_hostile_files_and_an_expired_permalink(
     browser, live_server, monkeypatch, tmp_path, finished_clip, member
 ):
     from config import credentials
-    from jobs import services
+    from jobs import clip_services
     from provenance.keys import create_local_chain
     from verification.services import verifications_purge_expired
 
-    services.clip_publish(clip=finished_clip, user=member)
+    clip_services.clip_publish(clip=finished_clip, user=member)
     base = live_server.url
     page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
     page.set_default_timeout(60_000)

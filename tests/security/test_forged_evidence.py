@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
-from jobs import services
+from jobs import clip_services
 from tests.forgery import (
     break_claim_signature,
     cat_png,
@@ -27,7 +27,9 @@ pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 @pytest.fixture
 def clip(finished_clip, member):
-    services.clip_publish(clip=finished_clip, user=member)  # "published, with consent in force"
+    clip_services.clip_publish(
+        clip=finished_clip, user=member
+    )  # "published, with consent in force"
     finished_clip.refresh_from_db()
     return finished_clip
 

@@ -18,7 +18,7 @@ from accounts.services import api_token_create
 from audit.services import audit_checkpoint_create
 from consent.models import ConsentRecord
 from core.actors import Actor
-from jobs import services as job_services
+from jobs import clip_services
 from jobs.models import AnimationJob, Clip
 from moderation.services import report_create
 from tests.factories import ConsentFactory, OrganisationFactory, UserFactory
@@ -108,7 +108,7 @@ def test_jobs_and_clips_are_read_only(superuser_client, finished_clip):
 
 
 def test_a_withdrawn_clips_files_are_not_served_by_the_admin(superuser_client, finished_clip):
-    job_services.clip_take_down(
+    clip_services.clip_take_down(
         clip=finished_clip, actor=Actor.system("moderator"), reason="impersonation"
     )
     page = superuser_client.get(reverse("admin:jobs_clip_change", args=[finished_clip.pk]))

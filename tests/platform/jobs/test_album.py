@@ -14,7 +14,7 @@ from django.utils import timezone
 from consent.models import ConsentRecord
 from consent.services import consent_revoke
 from core.actors import Actor
-from jobs import services
+from jobs import clip_services
 from jobs.album import album_pages
 from jobs.models import AnimationJob, Clip
 from tests.factories import ConsentFactory, SubjectFactory
@@ -35,7 +35,7 @@ def _revoke(clip: Clip) -> None:
 
 
 def _take_down(clip: Clip) -> None:
-    services.clip_take_down(clip=clip, actor=Actor.system("moderator"), reason="Not theirs")
+    clip_services.clip_take_down(clip=clip, actor=Actor.system("moderator"), reason="Not theirs")
 
 
 def _running_job(clip: Clip) -> AnimationJob:

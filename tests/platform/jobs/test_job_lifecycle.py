@@ -23,7 +23,7 @@ from consent.services import consent_revoke
 from consent.tasks import consent_expire_due
 from core.actors import Actor
 from core.errors import DomainError
-from jobs import runner, services
+from jobs import clip_services, runner, services
 from jobs.models import AnimationJob, Clip
 from jobs.progress import JobStage, progress_point
 from jobs.tasks import animate_job
@@ -315,7 +315,7 @@ def test_publishing_under_a_consent_past_due_records_its_expiry(queued_job, memb
     clip = _recorded_clip(queued_job)
     _expire_by_date(queued_job)
     with pytest.raises(DomainError, match="cannot be published"):
-        services.clip_publish(clip=clip, user=member)  # the cascade withdrew it, then refused
+        clip_services.clip_publish(clip=clip, user=member)  # the cascade withdrew it, then refused
     clip.refresh_from_db()
     assert ConsentRecord.objects.get(pk=clip.consent_id).status == "expired"
     assert clip.status == Clip.Status.CONSENT_REVOKED

@@ -18,7 +18,7 @@ from config import credentials
 from consent.models import ConsentRecord
 from consent.services import consent_revoke
 from core.actors import Actor
-from jobs import runner, services
+from jobs import clip_services, runner, services
 from jobs.models import AnimationJob, Clip
 from provenance.binding import binding_value
 from tests.factories import ConsentFactory, SubjectFactory
@@ -235,7 +235,7 @@ def test_publish_needs_publish_scope_and_revocation_withdraws(finished_clip, mem
     clip = finished_clip
     public_url = reverse("public-clip", args=[clip.content_id])
     assert client.get(public_url).status_code == 404
-    services.clip_publish(clip=clip, user=member)
+    clip_services.clip_publish(clip=clip, user=member)
     page = client.get(public_url)
     assert page.status_code == 200
     assert b"AI-generated" in page.content and b"Content Credentials" in page.content
@@ -247,7 +247,7 @@ def test_publish_needs_publish_scope_and_revocation_withdraws(finished_clip, mem
     assert clip.status == Clip.Status.CONSENT_REVOKED
     assert client.get(public_url).status_code == 410  # gone, not "never existed"
     with pytest.raises(services.Conflict):
-        services.clip_publish(clip=clip, user=member)
+        clip_services.clip_publish(clip=clip, user=member)
     assert AuditEvent.objects.filter(action="clip.consent_withdrawn").count() == 1
     status = APIClient().get(f"/api/clips/{clip.content_id}/").json()
     assert status["status"] == "consent_revoked"
@@ -256,7 +256,7 @@ def test_publish_needs_publish_scope_and_revocation_withdraws(finished_clip, mem
 def test_publish_refused_without_publish_scope(finished_clip, member):
     ConsentRecord.objects.filter(pk=finished_clip.consent_id).update(scope_publish=False)
     with pytest.raises(services.ConsentMissing, match="public use"):
-        services.clip_publish(clip=finished_clip, user=member)
+        clip_services.clip_publish(clip=finished_clip, user=member)
 
 
 def test_pages_and_api(finished_clip, member, client):

@@ -16,7 +16,7 @@ from audit.models import AuditEvent
 from consent.models import ConsentRecord
 from consent.services import consent_expire_due, consent_revoke
 from core.actors import Actor
-from jobs import services
+from jobs import clip_services
 from jobs.models import Clip
 from jobs.tasks import purge_withdrawn_clips
 
@@ -38,7 +38,7 @@ def _expire(clip):
 
 
 def _take_down(clip):
-    services.clip_take_down(clip=clip, actor=MODERATOR, reason="Impersonates a living person")
+    clip_services.clip_take_down(clip=clip, actor=MODERATOR, reason="Impersonates a living person")
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_files_are_deleted_only_after_the_retention_and_audited(
     names = {clip.video.name, clip.poster.name}
     assert names <= set(private_files())
 
-    assert services.clips_purge_withdrawn(now=timezone.now() + timedelta(days=89)) == 0
+    assert clip_services.clips_purge_withdrawn(now=timezone.now() + timedelta(days=89)) == 0
     assert names <= set(private_files())
     assert not AuditEvent.objects.filter(action="clip.files_deleted").exists()
 

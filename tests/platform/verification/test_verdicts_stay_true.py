@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from consent.services import consent_revoke
 from core.actors import Actor
-from jobs import services
+from jobs import clip_services
 from jobs.models import Clip
 from tests.forgery import (
     break_claim_signature,
@@ -153,7 +153,7 @@ def _assert_page_agrees(result: dict) -> dict[str, dict]:
 
 
 def _take_down(clip, member):
-    services.clip_take_down(clip=clip, actor=Actor.system("moderator"), reason="impersonation")
+    clip_services.clip_take_down(clip=clip, actor=Actor.system("moderator"), reason="impersonation")
 
 
 def _revoke(clip, member):
@@ -161,7 +161,7 @@ def _revoke(clip, member):
 
 
 def _unpublish(clip, member):
-    services.clip_unpublish(clip=clip, user=member)
+    clip_services.clip_unpublish(clip=clip, user=member)
 
 
 @pytest.mark.django_db
@@ -177,7 +177,7 @@ def _unpublish(clip, member):
 def test_a_permalink_shows_the_status_now_and_when_verified(
     finished_clip, member, change, status, headline
 ):
-    services.clip_publish(clip=finished_clip, user=member)
+    clip_services.clip_publish(clip=finished_clip, user=member)
     verified = _verify(Path(finished_clip.video.path).read_bytes(), "clip.mp4")
     assert verified["headline"] == INTACT
     assert verified["clip"]["status"] == verified["clip"]["status_when_verified"] == "published"
@@ -280,7 +280,7 @@ def test_page_and_json_agree_on_every_verdict(
     finished_clip, member, tmp_path, other_chain, verdict
 ):
     make, linked, ai_generated, basis = CASES[verdict]
-    services.clip_publish(clip=finished_clip, user=member)
+    clip_services.clip_publish(clip=finished_clip, user=member)
     content, name = make(finished_clip, tmp_path, other_chain)
     verified = _verify(content, name)
     assert verified["verdict"] == verdict, verified["findings"]

@@ -15,7 +15,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.actors import Actor
-from jobs import services
+from jobs import clip_services
 from jobs.models import Clip
 from tests.media_samples import reencode_mp4
 from verification.models import Verification
@@ -117,9 +117,9 @@ def test_every_verdict_on_real_files(clip, tmp_path, private_files):
 
 def test_taken_down_and_revoked_clips_say_so(clip, member):
     api = APIClient()
-    services.clip_publish(clip=clip, user=member)
+    clip_services.clip_publish(clip=clip, user=member)
     assert _verify(api, clip.video.path).json()["findings"]["record"]["status"] == "published"
-    services.clip_take_down(clip=clip, actor=Actor.system("moderator"), reason="impersonation")
+    clip_services.clip_take_down(clip=clip, actor=Actor.system("moderator"), reason="impersonation")
     result = _verify(api, clip.video.path).json()
     assert result["findings"]["record"]["status"] == "taken_down"
     page = api.get(result["permalink"])

@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.services import member_signup
 from consent.models import Subject
 from consent.services import consent_request, subject_create
-from jobs import runner, services
+from jobs import clip_services, runner, services
 from jobs.demo_media import demo_portrait_jpeg, demo_speech_wav
 from jobs.models import Clip
 from uploads.services import upload_create
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         if clip is None:
             self.stdout.write("Making the demo clip (a minute or so on a CPU)…")
             clip = self._clip(member, subject, size)
-            services.clip_publish(clip=clip, user=member)
+            clip_services.clip_publish(clip=clip, user=member)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo: log in as {DEMO_USERNAME} / {DEMO_PASSWORD}; "
