@@ -82,6 +82,18 @@ def decode_audio(
     return samples
 
 
+def write_wav(path: str | os.PathLike, samples: np.ndarray, sample_rate: int) -> Path:
+    """Mono float samples in [-1, 1] -> a 16-bit PCM WAV file (clipped)."""
+    import wave
+
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(sample_rate)
+        handle.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return Path(path)
+
+
 def to_analysis_rate(
     samples: torch.Tensor, sample_rate: int, *, block: int = 1 << 15
 ) -> torch.Tensor:

@@ -28,13 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from . import topology as topo
+from .audio import decode_audio, write_wav
 
 TEXT = (
     "Good evening, my dears. I wanted to tell you about the summer we spent by the sea, "
@@ -49,8 +49,6 @@ def _speech(path: Path, seconds: float) -> str:
         raw = path.with_suffix(".raw.wav")
         subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(raw), TEXT], check=True,
                        capture_output=True)  # fmt: skip
-        from .audio import decode_audio
-
         speech = decode_audio(raw, rate)
         source = "espeak-ng"
     else:
@@ -59,11 +57,7 @@ def _speech(path: Path, seconds: float) -> str:
         source = "synthetic"
     n = int(seconds * rate)
     samples = np.resize(speech, n).astype(np.float32)
-    with wave.open(str(path), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate)
-        handle.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    write_wav(path, samples, rate)
     return source
 
 

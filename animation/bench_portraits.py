@@ -18,7 +18,6 @@ truth of every frame) and the landmark detector is run again on every generated 
 
 from __future__ import annotations
 
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,8 @@ import numpy as np
 import torch
 
 from . import topology as topo
+from .audio import write_wav
+from .photo_finish import LUMA
 
 SENTENCES = (
     "Maybe my mother bought a bamboo broom.",
@@ -68,11 +69,7 @@ def bench_speech(path: Path, voice: str = "en-us", sentences: int | None = None)
         pieces += [samples, np.zeros(int(PAUSE_S * rate), np.float32)]
         time += (len(samples) + int(PAUSE_S * rate)) / rate
     audio = np.concatenate(pieces)
-    with wave.open(str(path), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate)
-        handle.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+    write_wav(path, audio, rate)
     return BenchSpeech(path, len(audio) / rate, events)
 
 
@@ -134,7 +131,6 @@ def iris_cover(
 
     A detector-free view of blinks: each iris disc (carried along with its eye's corners) is
     compared with the portrait's own iris and with the lid skin just above the eye."""
-    luma = np.array([0.299, 0.587, 0.114])
     iod = float(inter_ocular(points[None, :, :2])[0])
     covers = []
     for upper, iris in ((topo.RIGHT_EYE_UPPER, topo.RIGHT_IRIS),
@@ -151,18 +147,18 @@ def iris_cover(
         lid_y = points[upper[len(upper) // 2], 1]
         lid = source[int(lid_y - 0.12 * iod) : int(lid_y - 0.05 * iod) + 1,
                      int(centre[0] - radius) : int(centre[0] + radius) + 1]  # fmt: skip
-        open_tone, lid_tone = _disc_tone(source, centre, radius, luma), (lid @ luma).mean()
-        tones = np.array([_disc_tone(f, c, radius, luma) for f, c in zip(video, at, strict=True)])
+        open_tone, lid_tone = _disc_tone(source, centre, radius), (lid @ LUMA).mean()
+        tones = np.array([_disc_tone(f, c, radius) for f, c in zip(video, at, strict=True)])
         covers.append(np.clip((tones - open_tone) / max(lid_tone - open_tone, 1.0), 0.0, 1.0))
     return np.mean(covers, axis=0)
 
 
-def _disc_tone(image: np.ndarray, centre: np.ndarray, radius: float, luma: np.ndarray) -> float:
+def _disc_tone(image: np.ndarray, centre: np.ndarray, radius: float) -> float:
     """Mean luma of `image` within a disc."""
     r = int(np.ceil(radius)) + 1
     x, y = int(round(centre[0])), int(round(centre[1]))
     x0, y0 = max(0, x - r), max(0, y - r)
-    patch = image[y0 : y + r + 1, x0 : x + r + 1, :3].astype(np.float64) @ luma
+    patch = image[y0 : y + r + 1, x0 : x + r + 1, :3].astype(np.float64) @ LUMA
     yy, xx = np.mgrid[y0 : y0 + patch.shape[0], x0 : x0 + patch.shape[1]]
     inside = np.hypot(xx - centre[0], yy - centre[1]) <= radius
     return float(patch[inside].mean()) if inside.any() else float("nan")

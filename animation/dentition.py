@@ -26,7 +26,7 @@ import torch
 
 from . import topology as topo
 from .lip_layer import contour_rows, mouth_frame, to_mouth
-from .photo_finish import PhotoFinish
+from .photo_finish import LUMA, PhotoFinish
 from .rest_mouth import OVERBITE_IOD, MouthState
 
 # Crowns from the middle outwards: (width along the arch, height), IOD (~63 mm).
@@ -39,7 +39,6 @@ LOWER_EDGE_DROP = (0.0, 0.0, 0.004, 0.012, 0.016, 0.022)
 CANINE = 2
 TOOTH_LENGTH_SD_IOD = 0.004  # crowns differ a little in length ...
 TOOTH_SHADE_SD = 0.05  # ... and in shade
-LUMA = np.array([0.299, 0.587, 0.114])
 OVERSAMPLE = 4
 REST_EDGE_IOD = 0.04  # drawn upper teeth end this far below the rest mouth's lip line
 TEXTURE_MARGIN_IOD = 0.45  # the layers reach this far around the mouth (jaw drop, motion)
@@ -215,7 +214,7 @@ def _reuse(image: np.ndarray, points: np.ndarray, iod: float, state: MouthState,
     opening = (v >= top) & (v <= bottom) & (np.abs(u) < 1)
     if opening.sum() < 6:
         return None
-    luma = img @ np.array([0.299, 0.587, 0.114])
+    luma = img @ LUMA
     teeth_luma = np.percentile(luma[opening], 85)
     dark_luma = np.percentile(luma[opening], 5)
     dark = luma < (teeth_luma + dark_luma) / 2

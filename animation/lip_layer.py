@@ -24,6 +24,7 @@ from torch import nn
 from . import topology as topo
 from .batch_interp import interp as _interp
 from .local_frame import corner_frame
+from .photo_finish import LUMA
 from .rest_mouth import CAVITY_UNDER_LIP
 
 LEFT, RIGHT = topo.MOUTH_CORNERS_OUTER
@@ -314,7 +315,7 @@ def _sample(image: np.ndarray, frame, u: np.ndarray, v: np.ndarray) -> np.ndarra
 
 
 def _luma_red(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = rgb @ LUMA.astype(np.float32)
     return luma, (rgb[..., 0] - rgb[..., 1]) / np.maximum(luma, 1.0)
 
 

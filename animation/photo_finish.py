@@ -14,6 +14,7 @@ import numpy as np
 
 from . import topology as topo
 
+LUMA = np.array([0.299, 0.587, 0.114])  # BT.601 luma weights of R, G, B
 REBLUR_SIGMA = 1.5  # px, the second blur of the re-blur estimator
 EDGE_SHARE = 0.03  # the strongest this share of the face's gradients measure the blur
 

@@ -80,6 +80,7 @@ import torch.nn.functional as F
 
 from provenance import ecc
 from provenance.binding import DEFAULT_ALG
+from provenance.fingerprint import LUMA_WEIGHTS
 
 __all__ = [
     "ALG",
@@ -288,12 +289,13 @@ def _one_cpu_thread(device: torch.device) -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-_BT601 = (0.299, 0.587, 0.114)
-
-
 def _luma(rgb: torch.Tensor) -> torch.Tensor:
     """(..., 3) float -> (...) BT.601 luma."""
-    return rgb @ torch.tensor(_BT601, dtype=rgb.dtype, device=rgb.device)
+    return rgb @ _luma_weights(rgb)
+
+
+def _luma_weights(like: torch.Tensor) -> torch.Tensor:
+    return torch.as_tensor(LUMA_WEIGHTS, dtype=like.dtype, device=like.device)
 
 
 def _canonical_size(h: int, w: int, ratio: float = 1.0) -> tuple[int, int]:
@@ -538,7 +540,7 @@ class _Colours:
             return out
         where = cut.nonzero(as_tuple=True)
         colour, sub = rgb[where], step[where]  # (n, 3), (n,)
-        weights = torch.tensor(_BT601, dtype=rgb.dtype, device=rgb.device)
+        weights = _luma_weights(rgb)
         up = (sub >= 0)[:, None]
         room = torch.where(up, 255.0 - colour, colour).clamp(min=0.0)
         first = torch.minimum(sub.abs()[:, None], room)
@@ -578,10 +580,7 @@ def _block_maps(yc: torch.Tensor) -> torch.Tensor:
     """(H, W) -> (3, H-B+1, W-B+1): the block at (y, x)'s projection on each shape, and the
     share of its pixels clipped black or white (there a brightened or darkened copy lost the
     picture, and with it the projection)."""
-    h, w = yc.shape
-    clipped = ((yc <= 2) | (yc >= 253)).double()
-    c = torch.zeros(h + 1, w + 1, dtype=torch.float64)
-    c[1:, 1:] = clipped.cumsum(0).cumsum(1)
+    c = _integral((yc <= 2) | (yc >= 253))
     share = c[BLOCK:, BLOCK:] - c[:-BLOCK, BLOCK:] - c[BLOCK:, :-BLOCK] + c[:-BLOCK, :-BLOCK]
     share = (share / (BLOCK * BLOCK)).float()
     return torch.cat([_corr_maps(yc), share[None]])
