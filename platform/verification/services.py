@@ -107,6 +107,7 @@ def _copy_capped(stream: BinaryIO, head: bytes, out: BinaryIO, limit: int) -> in
 def _assess(result, media_type: str) -> tuple[dict, Clip | None, str]:
     """Findings, linked clip and verdict. Only our own evidence links a clip: see records."""
     from provenance.binding import content_id_from_binding
+    from provenance.watermark import false_detection_bound
 
     manifest = ManifestSummary.from_dict(result.manifest.as_dict())
     watermark = result.watermark
@@ -152,6 +153,9 @@ def _assess(result, media_type: str) -> tuple[dict, Clip | None, str]:
             "detected": bool(watermark.detected),
             "content_id": mark_id,
             "confidence": round(float(watermark.confidence or 0.0), 4),
+            # The chance that an unmarked file reads as marked (the CRC's bound): "1.0" above
+            # rounds it away, and a journalist weighing the evidence needs the figure.
+            "false_detection_bound": false_detection_bound() if watermark.detected else None,
             # False: the picture does not resemble the clip the mark names (edited or forged).
             "matches_picture": None if mark_id is None else not match.mark_contradicted,
         },

@@ -135,6 +135,12 @@ def _assert_page_agrees(result: dict) -> dict[str, dict]:
     assert page["verdict"]["data-verdict"] == result["verdict"]
     assert _text(page["verdict-headline"]) == result["headline"]
     expected_ai = {True: "true", None: "unknown"}[result["ai_generated"]]
+    mark = result["findings"]["watermark"]
+    if mark["detected"]:  # the odds of a false reading, not a "confidence 1.0" rounded to nothing
+        assert 0 < mark["false_detection_bound"] < 1e-7
+        assert f"1 in {round(1 / mark['false_detection_bound']):,}" in " ".join(html.split())
+    else:
+        assert mark["false_detection_bound"] is None
     assert page["ai-generated"]["data-ai-generated"] == expected_ai
     clip = result["clip"]
     if clip is None:
