@@ -35,6 +35,15 @@ Design (why each part is there):
   channel would pass 0 or 255: its share then goes to the channels with room (up to twice the
   step), so a vivid colour still takes the luma move. The PSNR counts all three channels, so
   such blocks' moves cost more, which the level choice and the cap account for.
+* **Brightened copies.** Brightening clips the channels that pass 255, and where a colour ramps
+  through that level (a lit cheek's red, a vivid colour) a block's projection then stops scaling
+  with the gain: on a colour wheel the host's own projection moved by up to 2.7 steps, which made
+  15 of the 18 blocks a brightened copy misread. The embedder computes that displacement for a
+  20 % brightening (``BRIGHTENED``) and, where the brightened read would be off by more than
+  ``BRIGHTENED_SLACK`` (0.35 step), puts the block half of it before its lattice point, so that
+  the copy as made and the brightened one both fall within the half step a read tolerates.
+  Blocks whose brightened luma clips white are left alone: the detector discounts them anyway,
+  and the shift would cost the copy as made.
 * **Detection.** Decode the luma of the frames, keep the mean picture of each of the first
   ``max_groups`` groups of 25 frames. For each candidate crop ratio, resize to the canonical
   scale and correlate with the two shapes (FFT); for every crop offset the ratio allows and
@@ -438,11 +447,17 @@ class Watermarker:
         return rise, fall
 
     def _moves(
-        self, proj: torch.Tensor, offsets: torch.Tensor, level: int, ref: float
+        self,
+        proj: torch.Tensor,
+        offsets: torch.Tensor,
+        level: int,
+        ref: float,
+        shift: torch.Tensor | float = 0.0,
     ) -> torch.Tensor:
-        """Each block's move onto its lattice point at ``level``, overshot."""
+        """Each block's move onto its lattice point at ``level`` (displaced by ``shift``),
+        overshot."""
         step = _step(level, ref)
-        offset = offsets * step
+        offset = offsets * step + shift
         target = torch.round((proj - offset) / (2 * step)) * (2 * step) + offset
         return (target - proj) * self.config.overshoot
 
@@ -468,6 +483,11 @@ class Watermarker:
                 level -= min(2 * cfg.level_window, max(1, round(math.log(excess, LEVEL_STEP**2))))
             self._level = level
         moves = self._moves(proj, offsets, self._level, ref)
+        if BRIGHTENED * float(colours.high.max()) > 255.0:
+            shift = _brightening_shift(
+                colours, _channel_pattern(moves, vec, colours)[0], vec, _step(self._level, ref)
+            )
+            moves = self._moves(proj, offsets, self._level, ref, shift)
         steps, spent = _channel_pattern(moves, vec, colours)
         if float(spent.sum()) > budget:
             # The PSNR counts the three channels: a block's energy per unit of squared move is
@@ -480,6 +500,41 @@ class Watermarker:
         full = torch.zeros(h, w, 3, device=dev)
         full[: nby * BLOCK, : nbx * BLOCK] = steps
         return full
+
+
+BRIGHTENED = 1.2  # the brightening the mark is made to survive where channels clip
+BRIGHTENED_SLACK = 0.35  # a block whose brightened read is off by less (in steps) is left as is
+
+
+def _brightening_shift(
+    colours: _Colours, steps: torch.Tensor, vec: torch.Tensor, step: float
+) -> torch.Tensor:
+    """Each block's lattice displacement that lets it read right both as made and brightened by
+    ``BRIGHTENED``.
+
+    A brightened copy clips the channels that pass 255, so a block's projection no longer
+    scales with the gain: where a colour ramps through the clipping level (a lit cheek's red, a
+    saturated colour) the host's own projection moves by ``delta`` (measured on a colour wheel:
+    up to 2.7 steps, and the error of 15 of the 18 blocks a brightened copy misread). The
+    embedder knows the picture, so it computes ``delta`` (in the unbrightened read's units) and
+    puts the block half of it (``delta`` wrapped into [-D, D): the lattice repeats every 2 D)
+    before its lattice point: the copy as made then reads ``-delta/2`` off the point and the
+    brightened copy ``+delta/2``, both within the D/2 a read tolerates. Blocks the brightened
+    copy reads within ``BRIGHTENED_SLACK`` of their point stay on it: a shift there would only
+    cost the copy as made (and a clip cut across groups, whose reads mix two patterns).
+    """
+    nby, nbx = vec.shape[:2]
+    h, w = nby * BLOCK, nbx * BLOCK
+    marked = (colours.rgb[:h, :w] + steps).clamp(0.0, 255.0)
+    bright = _luma((BRIGHTENED * marked).clamp(max=255.0))
+    lost = bright / BRIGHTENED - _luma(marked)
+    delta = (_blocks(lost, nby, nbx) * vec).sum(dim=(-2, -1))
+    wrapped = torch.remainder(delta + step, 2.0 * step) - step
+    # Where the brightened luma itself clips white, the detector discounts the block (as in
+    # _gather): the shift would cost the read as made and buy nothing.
+    white = _blocks((bright >= 253.0).float(), nby, nbx).mean(dim=(-2, -1))
+    needed = wrapped.abs() > BRIGHTENED_SLACK * step
+    return torch.where(needed, -0.5 * wrapped, 0.0) * torch.exp(-white / CLIPPED_SCALE)
 
 
 def _channel_pattern(
