@@ -3,7 +3,10 @@
 `MouthNet` (a pure nn.Module) reads 100 Hz log-mel and predicts the four mouth parameters at
 50 Hz: a strided convolution, then residual blocks of causal dilated convolutions. The input is
 shifted so each output sees `lookahead_frames` of future audio (the mouth anticipates the
-sound it is about to make) and the rest of its receptive field in the past.
+sound it is about to make) and the rest of its receptive field in the past. The log-mel is
+read relative to a reference of the whole clip: one loudness level (mouth_v1), or with
+`band_norm` each band's mean over the louder half of the frames, so that a voice's or a
+microphone's lasting colouring does not reach the network.
 
 `LearnedMouthPredictor` is the wrapper the architecture asks for: it loads the shipped weights
 (`weights/mouth_v1.pt`, with `map_location`) once, onto its device (`to(device)`, then `load()`
@@ -44,6 +47,10 @@ class MouthModelConfig:
     level_quantile: float = 0.95  # per-clip loudness reference (quantile of frame energy)
     min_level: float = -9.0  # lowest reference (mean log-mel, nats): silence stays silent
     input_scale: float = 4.0  # log-mel nats per unit after removing the reference
+    # Reference per band instead of one level: each band's mean over the clip's louder half of
+    # frames, so a voice's or a microphone's lasting colouring (spectral tilt, formant
+    # region) is removed and only its changes over time reach the network.
+    band_norm: bool = False
 
     @property
     def receptive_field(self) -> int:
@@ -52,9 +59,15 @@ class MouthModelConfig:
 
 
 def clip_level(log_mel: torch.Tensor, config: MouthModelConfig) -> torch.Tensor:
-    """(B,) loudness reference of each clip: a high quantile of its frame mean log-mel."""
-    frame_energy = log_mel.mean(-1)  # (B, T)
-    level = torch.quantile(frame_energy.float(), config.level_quantile, dim=-1)  # (B,)
+    """Reference of each clip: (B,) a high quantile of its frame mean log-mel, or with
+    `config.band_norm` (B, n_mels) each band's mean over the clip's louder half of frames."""
+    frame_energy = log_mel.float().mean(-1)  # (B, T)
+    if config.band_norm:
+        median = torch.quantile(frame_energy, 0.5, dim=-1, keepdim=True)  # (B, 1)
+        loud = (frame_energy >= median).float()[..., None]  # (B, T, 1)
+        bands = (log_mel.float() * loud).sum(1) / loud.sum(1).clamp_min(1.0)  # (B, n_mels)
+        return bands.clamp_min(config.min_level).to(log_mel.dtype)
+    level = torch.quantile(frame_energy, config.level_quantile, dim=-1)  # (B,)
     return level.clamp_min(config.min_level).to(log_mel.dtype)
 
 
@@ -76,7 +89,7 @@ class _CausalBlock(nn.Module):
 
 
 class MouthNet(nn.Module):
-    """Log-mel (B, T, n_mels) at 100 Hz + level (B,) -> mouth parameters (B, T // 2, 4)."""
+    """Log-mel (B, T, n_mels) at 100 Hz + `clip_level` -> mouth parameters (B, T // 2, 4)."""
 
     def __init__(self, config: MouthModelConfig | None = None) -> None:
         super().__init__()
@@ -90,7 +103,8 @@ class MouthNet(nn.Module):
     def forward(
         self, log_mel: torch.Tensor, level: torch.Tensor, *, pad_future: bool = True
     ) -> torch.Tensor:
-        """(B, T, n_mels), (B,) -> (B, T // 2, 4); without `pad_future`, (B, T // 2 - L, 4).
+        """(B, T, n_mels), (B,) or (B, n_mels) -> (B, T // 2, 4); without `pad_future`,
+        (B, T // 2 - L, 4).
 
         Output j is the mouth at (2j + 0.5) x 10 ms and sees audio up to L = lookahead_frames
         outputs later. With `pad_future` the clip's end is padded with silence (inference);
@@ -98,11 +112,13 @@ class MouthNet(nn.Module):
         """
         c = self.config
         n_frames = 2 * (log_mel.shape[1] // 2)
-        x = (log_mel[:, :n_frames] - level[:, None, None]) / c.input_scale  # (B, T, n_mels)
+        reference = level[:, None, :] if level.dim() == 2 else level[:, None, None]
+        x = (log_mel[:, :n_frames] - reference) / c.input_scale  # (B, T, n_mels)
         x = x.transpose(1, 2)  # (B, n_mels, T)
         if pad_future and c.lookahead_frames:
-            silence = (SILENCE_LOG_MEL - level[:, None, None]) / c.input_scale  # (B, 1, 1)
-            x = torch.cat([x, silence.expand(-1, x.shape[1], 2 * c.lookahead_frames)], dim=2)
+            silence = (SILENCE_LOG_MEL - reference) / c.input_scale  # (B, 1, 1 or n_mels)
+            silence = silence.transpose(1, 2).expand(-1, x.shape[1], 2 * c.lookahead_frames)
+            x = torch.cat([x, silence], dim=2)
         x = self.frontend(x)  # (B, C, T // 2 [+ L])
         for block in self.blocks:
             x = block(x)
@@ -185,7 +201,7 @@ class LearnedMouthPredictor:
         x = features.log_mel.to(self.device, torch.float32)[None]  # (1, T_mel, n_mels)
         if x.shape[1] < 2:
             return torch.zeros(features.n_frames, 4)
-        level = clip_level(x, self._net.config)  # (1,)
+        level = clip_level(x, self._net.config)  # (1,) or (1, n_mels)
         out = self._net(x, level)[0].float().cpu().numpy()  # (T_mel // 2, 4)
         times = (2 * np.arange(len(out)) + 0.5) * features.mel_config.hop_length
         times = times / features.mel_config.sample_rate  # (T_out,) s

@@ -39,11 +39,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .phone_sets import PAUSE
 from .speech_augment import AugmentConfig, augment
 from .speech_augment import resample as _resample
 
 SYNTH_RATE = 22_050  # Hz, espeak-ng's output rate
 TARGET_HOP_S = 0.02  # s between training targets (2 mel frames at 100 Hz)
+# What the code makes of the same settings; part of the cache folder's name, so a corpus made
+# by older code is not reused (2: a pause where an utterance is cut at max_seconds).
+CORPUS_FORMAT = 2
 DEFAULT_ROOT = Path("var/mouth-corpus")
 
 # -- libespeak-ng through ctypes --------------------------------------------------------------
@@ -237,7 +241,7 @@ def _sentence_family(language: str) -> str:
 @dataclass(frozen=True)
 class CorpusConfig:
     seed: int = 0  # everything below is drawn from generators seeded with this
-    n_train: int = 1000  # training utterances (espeak-ng)
+    n_train: int = 2400  # training utterances (espeak-ng; fast to make, as many as mouth_v1's)
     n_heldout: int = 96  # evaluation utterances (held-out voices x held-out languages)
     train_languages: tuple[str, ...] = (
         "en-us", "en", "fr", "de", "es", "pl", "sv", "fi", "cs", "ro", "hu", "tr", "id", "sw",
@@ -267,11 +271,14 @@ class CorpusConfig:
     train_piper_voices: tuple[str, ...] = ()
     heldout_piper_voices: tuple[str, ...] = ("en_US-joe-medium",)
     # Kokoro-82M's voices (neural, one model, a style vector per speaker), slow on CPU.
-    n_kokoro_train: int = 24  # training utterances of the Kokoro training voices
+    n_kokoro_train: int = 200  # training utterances of the Kokoro training voices
     n_heldout_kokoro: int = 12  # evaluation utterances of the held-out Kokoro voices
     train_kokoro_voices: tuple[str, ...] = ("jf_alpha", "jf_gongitsune", "jm_kumo")
     heldout_kokoro_voices: tuple[str, ...] = ("jf_nezumi", "jf_tebukuro")
     kokoro_languages: tuple[str, ...] = ("en-us", "es", "fr", "de", "it")  # espeak-ng IPA
+    # Silences Kokoro renders inside a phone's duration become pauses (voice_sources.
+    # rendered_pauses): this many dB below the clip's loud frames; 0 keeps the tensor's timing.
+    kokoro_pause_db: float = 45.0
     length_scale: tuple[float, float] = (0.8, 1.3)  # piper / Festival duration stretch
     real_recordings: bool = True  # evaluate on the packaged human recordings (real_speech)
     chunk_size: int = 50  # utterances synthesised per fresh worker process (see build_corpus)
@@ -279,7 +286,7 @@ class CorpusConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)  # train and held-out alike
 
     def digest(self) -> str:
-        text = json.dumps(asdict(self), sort_keys=True)
+        text = json.dumps({**asdict(self), "format": CORPUS_FORMAT}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -361,7 +368,8 @@ def _synthesize_other(
         language = str(config.kokoro_languages[rng.integers(len(config.kokoro_languages))])
         text = _text(rng, config, language)
         synth = _synthesizer("kokoro", voice_sources.KokoroSynthesizer)
-        raw, events = synth.synthesize(text, voice, language=language, speed=1.0 / stretch)
+        raw, events = synth.synthesize(text, voice, language=language, speed=1.0 / stretch,
+                                       pause_db=config.kokoro_pause_db)  # fmt: skip
         rate = synth.sample_rate
         settings = {"stretch": round(stretch, 4)}
     else:
@@ -411,7 +419,9 @@ def make_utterance(
     limit = int(config.max_seconds * ANALYSIS_RATE)
     if len(clean) > limit:
         clean = clean[:limit]
+        # The sound stops at the cut, and so does the phone it cut: a pause from there on.
         events = [(p, t) for p, t in events if t < config.max_seconds - 0.01]
+        events.append((PAUSE, config.max_seconds))
     wave, augmentation, lead, scale = augment(clean, ANALYSIS_RATE, rng, config.augment)
     events = [(p, round(t * scale + lead, 5)) for p, t in events]
     meta = {"split": split, "family": family, "index": index, **meta,

@@ -5,9 +5,11 @@
 
 Builds (or reuses) the corpus of `speech_corpus.CorpusConfig(seed=...)` (espeak-ng, Festival
 and Kokoro voices for training; held-out espeak-ng languages, Festival, piper and Kokoro
-speakers and real recordings for evaluation), trains `MouthNet` on random crops with a
-deterministic order (numpy generator + torch.manual_seed from the seed, deterministic torch
-algorithms), on CUDA when present, and writes the checkpoint with a JSON beside it holding the
+speakers and real recordings for evaluation), trains `MouthNet` (per-band reference,
+`MODEL`) on random crops with a deterministic order (numpy generator + torch.manual_seed from
+the seed, deterministic torch algorithms): Festival and Kokoro utterances drawn more often
+than espeak-ng's, each crop's spectrum stretched in frequency (vocal-tract length). On CUDA
+when present, and writes the checkpoint with a JSON beside it holding the
 model config, the training config, the corpus settings, the loss curve and the held-out
 figures of `evaluate_mouth`.
 """
@@ -20,7 +22,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,10 @@ from .mouth_model import (
 from .speech_corpus import DEFAULT_ROOT, CorpusConfig, Utterance, build_corpus, load_split
 from .visemes import viseme_settings
 
+# The model trained by default: references per band (MouthModelConfig's own default stays the
+# single level, which checkpoints saved before band_norm existed were trained with).
+MODEL = MouthModelConfig(band_norm=True)
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -52,28 +58,59 @@ class TrainConfig:
     parameter_weights: tuple[float, float, float, float] = (2.0, 1.0, 1.0, 1.5)  # loss per param
     velocity_weight: float = 2.0  # weight of the frame-to-frame difference loss (timing)
     threads: int = 1  # CPU threads (ignored on CUDA); 1 is faster on a busy 2-core machine
+    # Each utterance of these families is drawn this many times as often as the others (the
+    # voices that are not espeak-ng are few and slow to make, yet they are what people upload).
+    family_weights: tuple[tuple[str, float], ...] = (("festival", 2.0), ("kokoro", 3.0))
+    # Vocal-tract-length perturbation on the mel axis: each crop's spectrum is stretched in
+    # frequency by a factor drawn from this range (formants of shorter and longer tracts).
+    warp: tuple[float, float] = (0.9, 1.1)
+
+
+def band_warp(factor: float, n_mels: int = 80) -> tuple[np.ndarray, np.ndarray]:
+    """(lower band index, fraction) per band reading the spectrum at frequency / `factor`."""
+    from .audio import MelConfig, mel_band_centers
+
+    centers = mel_band_centers(MelConfig(n_mels=n_mels))  # (M,) Hz
+    source = np.interp(centers / factor, centers, np.arange(n_mels))  # (M,) fractional band
+    lower = np.minimum(np.floor(source).astype(np.int64), n_mels - 2)
+    return lower, (source - lower).astype(np.float32)
+
+
+def warp_bands(values: np.ndarray, lower: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    """(..., M) log-mel resampled on the mel axis (linear interpolation between bands)."""
+    return values[..., lower] * (1 - fraction) + values[..., lower + 1] * fraction
 
 
 class CropSampler:
     """Deterministic random crops (mel with future context, targets, mask) from utterances."""
 
-    def __init__(self, utterances: list[Utterance], model: MouthModelConfig, seed: int) -> None:
+    def __init__(
+        self, utterances: list[Utterance], model: MouthModelConfig, seed: int,
+        config: TrainConfig | None = None,
+    ) -> None:  # fmt: skip
+        config = config or TrainConfig()
         self.utterances = utterances
         self.lookahead = model.lookahead_frames
         self.rng = np.random.default_rng(seed)
         self.levels = [
-            float(clip_level(torch.from_numpy(u.log_mel.astype(np.float32))[None], model)[0])
+            clip_level(torch.from_numpy(u.log_mel.astype(np.float32))[None], model)[0].numpy()
             for u in utterances
         ]
+        weights = dict(config.family_weights)
+        draw = np.array([weights.get(u.meta.get("family", "espeak"), 1.0) for u in utterances])
+        self.probabilities = draw / draw.sum() if weights else None
+        self.warp = config.warp
         self._order: list[int] = []
 
     def _next_index(self) -> int:
+        if self.probabilities is not None:
+            return int(self.rng.choice(len(self.utterances), p=self.probabilities))
         if not self._order:
             self._order = list(self.rng.permutation(len(self.utterances)))
         return int(self._order.pop())
 
     def batch(self, batch_size: int, n: int) -> tuple[torch.Tensor, ...]:
-        """mel (B, 2(n+L), M), level (B,), targets (B, n, 4), mask (B, n)."""
+        """mel (B, 2(n+L), M), level (B,) or (B, M), targets (B, n, 4), mask (B, n)."""
         n_mel = 2 * (n + self.lookahead)
         mels, levels, targets, masks = [], [], [], []
         for _ in range(batch_size):
@@ -89,11 +126,16 @@ class CropSampler:
             piece = u.targets[start : start + n]
             target[: len(piece)] = piece
             mask[: len(piece)] = 1.0
+            level = self.levels[i]
+            if self.warp != (1.0, 1.0):
+                lower, fraction = band_warp(float(self.rng.uniform(*self.warp)), mel.shape[1])
+                mel = warp_bands(mel, lower, fraction)
+                level = warp_bands(level, lower, fraction) if level.ndim else level
             mels.append(mel)
-            levels.append(self.levels[i])
+            levels.append(level)
             targets.append(target)
             masks.append(mask)
-        return (torch.from_numpy(np.stack(mels)), torch.tensor(levels, dtype=torch.float32),
+        return (torch.from_numpy(np.stack(mels)), torch.from_numpy(np.stack(levels)).float(),
                 torch.from_numpy(np.stack(targets)), torch.from_numpy(np.stack(masks)))  # fmt: skip
 
 
@@ -147,7 +189,7 @@ def _train(utterances, model_config, config, dev, log_every, log):
         return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, rate)
-    sampler = CropSampler(utterances, model_config, config.seed)
+    sampler = CropSampler(utterances, model_config, config.seed, config)
     curve: list[tuple[int, float]] = []
     running, count = 0.0, 0
     start = time.perf_counter()
@@ -184,11 +226,30 @@ def main(argv: list[str] | None = None) -> int:
                         help="checkpoint to write")  # fmt: skip
     parser.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation")
     parser.add_argument("--version", default="mouth_v2", help="version name in the checkpoint")
+    parser.add_argument("--n-train", type=int, default=CorpusConfig.n_train,
+                        help="espeak-ng training utterances in the corpus")  # fmt: skip
+    parser.add_argument("--n-kokoro-train", type=int, default=CorpusConfig.n_kokoro_train,
+                        help="Kokoro training utterances in the corpus")  # fmt: skip
+    parser.add_argument("--band-norm", action=argparse.BooleanOptionalAction,
+                        default=MODEL.band_norm, help="per-band reference")  # fmt: skip
+    parser.add_argument("--dropout", type=float, default=MODEL.dropout)
+    parser.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
+    parser.add_argument("--warp", type=float, nargs=2, default=TrainConfig.warp,
+                        metavar=("LOW", "HIGH"), help="mel warp range (VTLP)")  # fmt: skip
+    parser.add_argument("--family-weight", action="append", default=None, metavar="FAMILY=W",
+                        help="draw FAMILY W times as often")  # fmt: skip
     args = parser.parse_args(argv)
 
-    corpus_config = CorpusConfig(seed=args.seed)
-    model_config = MouthModelConfig()
-    train_config = TrainConfig(seed=args.seed, steps=args.steps, threads=args.threads)
+    corpus_config = CorpusConfig(seed=args.seed, n_train=args.n_train,
+                                 n_kokoro_train=args.n_kokoro_train)  # fmt: skip
+    model_config = replace(MODEL, band_norm=args.band_norm, dropout=args.dropout)
+    family_weights = TrainConfig.family_weights
+    if args.family_weight is not None:
+        family_weights = tuple((f, float(w)) for f, w in
+                               (item.split("=", 1) for item in args.family_weight))  # fmt: skip
+    train_config = TrainConfig(seed=args.seed, steps=args.steps, threads=args.threads,
+                               learning_rate=args.learning_rate, warp=tuple(args.warp),
+                               family_weights=family_weights)  # fmt: skip
     clock = time.perf_counter()
     directory = build_corpus(corpus_config, args.root, progress=True)
     corpus_seconds = time.perf_counter() - clock

@@ -142,6 +142,20 @@ def test_same_seed_same_corpus(tiny_corpus, tmp_path):
         assert len(u.targets) == len(u.log_mel) // 2 and u.log_mel.shape[1] == 80
 
 
+def test_an_utterance_cut_at_max_seconds_ends_in_a_pause(synthesizer):
+    """The sound stops at the cut: the phone it cut must not hold the mouth open after it."""
+    from animation.speech_corpus import CorpusConfig, make_utterance, target_times
+
+    config = CorpusConfig(seed=0, n_train=1, words=(10, 12), p_sentence=0.0, max_seconds=1.0,
+                          **ESPEAK_ONLY)  # fmt: skip
+    u = make_utterance(config, "train", 0)
+    name, cut = u.meta["events"][-1]
+    speed = u.meta["augmentation"].get("speed", 1.0)
+    assert name == "_" and cut == pytest.approx(u.meta["lead_s"] + 1.0 / speed, abs=2e-3)
+    after = target_times(len(u.log_mel)) > cut + 0.25
+    assert after.any() and np.abs(u.targets[after].astype(np.float32)).max() < 0.05
+
+
 def test_model_shapes_lookahead_and_size():
     assert parameter_count(MouthNet()) <= 5_000_000
     torch.manual_seed(0)
@@ -161,6 +175,41 @@ def test_model_shapes_lookahead_and_size():
         near = mel.clone()
         near[:, 2 * (j + look)] += 3.0
         assert not torch.allclose(model(near, level)[:, j], out[:, j])
+
+
+def test_band_reference_removes_a_lasting_colouring():
+    """With `band_norm`, a constant per-band gain (a microphone, a voice's tilt) changes
+    nothing; with the single level it does."""
+    torch.manual_seed(0)
+    mel = torch.randn(1, 120, 80) - 5  # (B, T, 80)
+    colouring = torch.linspace(-2.0, 1.5, 80)  # nats per band
+    for band_norm, same in ((True, True), (False, False)):
+        model = MouthNet(replace(TINY_MODEL, band_norm=band_norm)).eval()
+        with torch.no_grad():
+            outs = [model(m, clip_level(m, model.config), pad_future=False)
+                    for m in (mel, mel + colouring)]  # fmt: skip
+        assert clip_level(mel, model.config).shape == ((1, 80) if band_norm else (1,))
+        assert torch.allclose(*outs, atol=1e-4) is same
+
+
+def test_crop_sampler_warps_bands_and_weights_families(tiny_corpus):
+    from animation.train_mouth import CropSampler, band_warp, warp_bands
+
+    lower, fraction = band_warp(1.0)
+    values = np.random.default_rng(0).normal(size=(3, 80)).astype(np.float32)
+    np.testing.assert_allclose(warp_bands(values, lower, fraction), values, atol=1e-5)
+    lower, fraction = band_warp(1.2)  # formants move up: band k reads a lower band
+    ramp = np.arange(80, dtype=np.float32)
+    assert (warp_bands(ramp, lower, fraction)[1:] < ramp[1:]).all()
+    _, _, utterances = tiny_corpus
+    tagged = [replace(u, meta={**u.meta, "family": "kokoro" if i == 0 else "espeak"})
+              for i, u in enumerate(utterances)]  # fmt: skip
+    config = TrainConfig(family_weights=(("kokoro", 50.0),), warp=(0.9, 1.1))
+    sampler = CropSampler(tagged, TINY_MODEL, seed=1, config=config)
+    draws = [sampler._next_index() for _ in range(200)]
+    assert draws.count(0) > 150  # 50 / (50 + 5) of the draws
+    mel, level, target, mask = sampler.batch(4, 20)
+    assert mel.shape == (4, 2 * (20 + TINY_MODEL.lookahead_frames), 80) and level.shape == (4,)
 
 
 def test_tiny_training_run_loss_falls(tiny_corpus):

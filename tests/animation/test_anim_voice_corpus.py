@@ -117,6 +117,29 @@ def test_arpabet_and_sampa_phones_map_to_visemes():
     assert sampa_to_mnemonic("tS") == "tS"
 
 
+def test_silences_inside_a_phones_duration_become_pauses():
+    """Kokoro's durations give a comma's silence to the phone before it; the audio decides."""
+    from animation.voice_sources import rendered_pauses
+
+    rate = 1000
+    t = np.arange(int(1.6 * rate)) / rate
+    tone = 0.3 * np.sin(2 * np.pi * 150 * t)
+    # Sound: 0.1-0.5 s ("a"), silent 0.5-0.9, 0.9-1.2 ("o" after the comma), a 60 ms
+    # stop closure 1.2-1.26 released into 1.26-1.5, silence to the end.
+    sounding = ((t >= 0.1) & (t < 0.5)) | ((t >= 0.9) & (t < 1.2)) | ((t >= 1.26) & (t < 1.5))
+    samples = np.where(sounding, tone, 0.0).astype(np.float32)
+    events = [("_", 0.0), ("a", 0.1), ("_", 0.8), ("o", 0.9), ("p", 1.2), ("a", 1.26),
+              ("_", 1.55)]  # fmt: skip
+    out = rendered_pauses(events, samples, rate)
+    assert out == [("_", 0.0), ("a", 0.1), ("_", 0.5), ("o", 0.9), ("p", 1.2), ("a", 1.26),
+                   ("_", 1.5)]  # fmt: skip
+    # A silence inside a vowel that sound comes back from resumes the vowel.
+    inner = [("_", 0.0), ("a", 0.1), ("o", 1.2), ("_", 1.55)]
+    assert rendered_pauses(inner, samples, rate)[:4] == [("_", 0.0), ("a", 0.1), ("_", 0.5),
+                                                         ("a", 0.9)]  # fmt: skip
+    assert rendered_pauses(events, samples, rate, min_s=0.5) == events
+
+
 def test_stop_closures_move_only_for_release_marked_events():
     events = [("a", 0.1), ("p", 0.3), ("a", 0.4)]
     released = phoneme_segments(events, 0.6)
