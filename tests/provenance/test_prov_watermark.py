@@ -315,9 +315,11 @@ def test_crf28_downscale_on_hard_benchmark_clips(tmp_path, clip):
     attacked = bench.apply_attack("crf28+down50", src, tmp_path / "a.mp4", seed=clip)
     result = wm.detect_video(attacked)
     assert result.detected and result.payload == payload, result
-    # Reading each group's picture beats reading only the mean of all frames (moving head).
+    # Reading each group's picture beats reading only the mean of all frames (moving head): the
+    # mean alone agrees less with its decoded id, or decodes none (a failed decode's agreement
+    # is with a wrong codeword and says nothing).
     mean_only = wm.detect_video(attacked, config=wm.WatermarkConfig(max_groups=1))
-    assert result.bit_agreement >= mean_only.bit_agreement
+    assert not mean_only.crc_ok or result.bit_agreement >= mean_only.bit_agreement
 
 
 @pytest.mark.slow
