@@ -115,6 +115,8 @@ LAYOUT = 16  # blocks per layout side (the layout is 512 x 512 canonical pixels)
 N_PILOT = LAYOUT * LAYOUT - ecc.CODED_BITS  # 52
 CROP_RATIOS = (1.0, 0.95, 0.9, 0.85, 0.8)  # current short side / original short side
 GROUP_FRAMES = 25  # frames per pattern (one second at 25 fps)
+CLIPPED_BLACK, CLIPPED_WHITE = 2.0, 253.0  # luma at or past these counts as clipped
+CLIPPED_SCALE = 0.03  # a block with this share of clipped pixels counts e^-1 as much
 DECODE_TRIES = 4  # sync positions whose decode is tried against the CRC
 REF = (4 * BLOCK, 12 * BLOCK)  # the reference region's rows and columns (canonical px)
 REF_FLOOR = 16.0  # a black picture still gets a usable step
@@ -532,7 +534,7 @@ def _brightening_shift(
     wrapped = torch.remainder(delta + step, 2.0 * step) - step
     # Where the brightened luma itself clips white, the detector discounts the block (as in
     # _gather): the shift would cost the read as made and buy nothing.
-    white = _blocks((bright >= 253.0).float(), nby, nbx).mean(dim=(-2, -1))
+    white = _blocks((bright >= CLIPPED_WHITE).float(), nby, nbx).mean(dim=(-2, -1))
     needed = wrapped.abs() > BRIGHTENED_SLACK * step
     return torch.where(needed, -0.5 * wrapped, 0.0) * torch.exp(-white / CLIPPED_SCALE)
 
@@ -635,7 +637,7 @@ def _block_maps(yc: torch.Tensor) -> torch.Tensor:
     """(H, W) -> (3, H-B+1, W-B+1): the block at (y, x)'s projection on each shape, and the
     share of its pixels clipped black or white (there a brightened or darkened copy lost the
     picture, and with it the projection)."""
-    c = _integral((yc <= 2) | (yc >= 253))
+    c = _integral((yc <= CLIPPED_BLACK) | (yc >= CLIPPED_WHITE))
     share = c[BLOCK:, BLOCK:] - c[:-BLOCK, BLOCK:] - c[BLOCK:, :-BLOCK] + c[:-BLOCK, :-BLOCK]
     share = (share / (BLOCK * BLOCK)).float()
     return torch.cat([_corr_maps(yc), share[None]])
@@ -700,9 +702,6 @@ def _grid(lay: _Layout, nby: int, nbx: int, cfg: WatermarkConfig) -> _Grid:
         weight=torch.where(pilot, 1.0, cfg.union_weight),
         bit_index=lay.bit_index[li, lj],
     )
-
-
-CLIPPED_SCALE = 0.03  # a block with this share of clipped pixels counts e^-1 as much
 
 
 def _gather(

@@ -222,7 +222,7 @@ def _brightened_jpeg(rgb: np.ndarray, gain: float) -> np.ndarray:
     """``rgb`` brightened in RGB (channels clip at 255, as a photo editor does), then JPEG 90."""
     import cv2
 
-    bright = np.clip(rgb.astype(np.float32) * gain, 0, 255).round().astype(np.uint8)
+    bright = bench._bright(rgb[None], gain)[0]
     _, jpeg = cv2.imencode(".jpg", bright[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 90])
     return np.ascontiguousarray(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[..., ::-1])
 
