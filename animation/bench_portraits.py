@@ -27,6 +27,7 @@ import torch
 from . import topology as topo
 from .audio import write_wav
 from .photo_finish import LUMA
+from .visemes import CLOSED_GAP_IOD, OPEN_GAP_IOD
 
 SENTENCES = (
     "Maybe my mother bought a bamboo broom.",
@@ -36,13 +37,8 @@ SENTENCES = (
     "Hop on top of the car, Bob, and stop.",
 )
 PAUSE_S = 0.6  # silence between sentences
-CLOSED_GAP_IOD = 0.03  # inner-lip gap of closed lips, at most
-OPEN_GAP_IOD = 0.06  # inner-lip gap on an open vowel, at least
-PAUSE_EDGE_S = 0.08  # pause frames this close to speech are left out of the closed truth
-OPEN_MIN_S = 0.06  # open vowels shorter than this are left out of the open truth
 BLINK_OPENING = 0.5  # detected eye opening below this share of the portrait's own: a blink
 BLINK_COVER = 0.6  # iris tone this far from its own towards the lid skin's: a blink
-OPEN_VISEMES = ("open", "round_open")
 STRESS_POSES = ((10, 0, 0), (-10, 0, 0), (0, 7, 0), (0, -7, 0), (0, 0, 5), (8, -6, -4), (-8, 6, 4))
 INNER_UPPER = topo.LIPS_INNER_UPPER[4:7]  # the three central pairs of the inner lips
 INNER_LOWER = topo.LIPS_INNER_LOWER[4:7]
@@ -75,20 +71,9 @@ def bench_speech(path: Path, voice: str = "en-us", sentences: int | None = None)
 
 def frame_truth(speech: BenchSpeech, n_frames: int, fps: float) -> np.ndarray:
     """(T,) per frame: "closed", "open" or "" (no claim), at each frame's centre."""
-    from .visemes import BILABIAL, REST, VISEME_NAMES, phoneme_segments
+    from .visemes import frame_claims, phoneme_segments
 
-    truth = np.full(n_frames, "", dtype=object)
-    centres = (np.arange(n_frames) + 0.5) / fps
-    for seg in phoneme_segments(speech.events, speech.duration_s):
-        inside = (centres >= seg.start) & (centres < seg.end)
-        if seg.viseme == BILABIAL:
-            truth[inside] = "closed"
-        elif seg.viseme == REST:
-            edge = PAUSE_EDGE_S
-            truth[(centres >= seg.start + edge) & (centres < seg.end - edge)] = "closed"
-        elif VISEME_NAMES[seg.viseme] in OPEN_VISEMES and seg.end - seg.start >= OPEN_MIN_S:
-            truth[inside] = "open"
-    return truth
+    return frame_claims(phoneme_segments(speech.events, speech.duration_s), n_frames, fps)
 
 
 def detect(frames: np.ndarray, finder) -> np.ndarray:

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .motion import LIP_CLOSURE
+
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "mouth_v1.pt"
 # Per-parameter output range the rig expects (jaw_open, lip_width, lip_round, lip_closure).
@@ -51,6 +53,12 @@ class MouthModelConfig:
     # frames, so a voice's or a microphone's lasting colouring (spectral tilt, formant
     # region) is removed and only its changes over time reach the network.
     band_norm: bool = False
+    # Output calibration of lip_closure: (predicted, target) quantiles over the training set,
+    # fitted after training (`train_mouth.fit_closure_quantiles`); the predictor maps each
+    # output through them. A squared error pulls the closure of an uncertain frame towards the
+    # mean, so lips hover half shut on a bilabial; matching the targets' distribution restores
+    # the decision. Empty: outputs as they are (mouth_v1).
+    closure_quantiles: tuple[tuple[float, ...], ...] = ()
 
     @property
     def receptive_field(self) -> int:
@@ -126,6 +134,16 @@ class MouthNet(nn.Module):
         return y[:, :, c.lookahead_frames :].transpose(1, 2)  # (B, T // 2 [- L], 4)
 
 
+def calibrate(out: np.ndarray, config: MouthModelConfig) -> np.ndarray:
+    """(T, 4) network outputs with lip_closure mapped through `config.closure_quantiles`."""
+    if not config.closure_quantiles:
+        return out
+    predicted, target = (np.asarray(q, np.float64) for q in config.closure_quantiles)
+    out = out.copy()
+    out[:, LIP_CLOSURE] = np.interp(out[:, LIP_CLOSURE], predicted, target)
+    return out
+
+
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
@@ -142,6 +160,10 @@ def save_checkpoint(
     path.with_suffix(".json").write_text(json.dumps(info, indent=2, default=_jsonable))
 
 
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
 def _jsonable(value):
     if isinstance(value, np.generic):
         return value.item()
@@ -155,7 +177,7 @@ def load_checkpoint(
 ) -> tuple[MouthNet, str]:
     """(model in eval mode on `map_location`, version) from a checkpoint file."""
     blob = torch.load(Path(path), map_location=map_location, weights_only=True)
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in blob["model_config"].items()}
+    fields = {k: _tuples(v) for k, v in blob["model_config"].items()}
     model = MouthNet(MouthModelConfig(**fields))
     model.load_state_dict(blob["state_dict"])
     return model.to(map_location).eval(), str(blob["version"])
@@ -203,6 +225,7 @@ class LearnedMouthPredictor:
             return torch.zeros(features.n_frames, 4)
         level = clip_level(x, self._net.config)  # (1,) or (1, n_mels)
         out = self._net(x, level)[0].float().cpu().numpy()  # (T_mel // 2, 4)
+        out = calibrate(out, self._net.config)
         times = (2 * np.arange(len(out)) + 0.5) * features.mel_config.hop_length
         times = times / features.mel_config.sample_rate  # (T_out,) s
         frame_times = (np.arange(features.n_frames) + 0.5) / features.fps  # (T,) s

@@ -56,6 +56,25 @@ class RigConfig:
     # raising the chin all the way drags the neck up with it)
 
 
+def lip_press(closure, config: RigConfig):
+    """Share of the lip gap that `lip_closure` presses shut: 0 below `closure_onset`, 1 from
+    `closure_full` on, smoothstep between. Arrays or tensors (differentiable)."""
+    t = ((closure - config.closure_onset) / (config.closure_full - config.closure_onset)).clip(0, 1)
+    return t * t * (3 - 2 * t)
+
+
+def central_lip_gap(mouth, config: RigConfig | None = None):
+    """Inner-lip gap (IOD) at the middle of the mouth that the rig opens from rest for mouth
+    parameters (..., 4): the jaw's drop with the upper lip's lift and rounding's parting, less
+    what the closure presses shut. Arrays or tensors (differentiable); what a re-detection of
+    the rendered lips measures, without a portrait (the rig's weights are 1 at the centre)."""
+    c = config or RigConfig()
+    jaw, rounding = mouth[..., JAW_OPEN], mouth[..., LIP_ROUND]
+    gap = jaw * c.jaw_open_iod * (1 + c.upper_lip_lift) + rounding * c.lip_round_open_iod
+    press = lip_press(mouth[..., LIP_CLOSURE], c)
+    return gap.clip(0, None) * (1 - press * (1 - c.closure_residual))
+
+
 class FaceRig(nn.Module):
     """Source landmarks (478, 3) px + per-frame parameters -> target landmarks (T, 478, 3) px."""
 
@@ -309,9 +328,7 @@ class FaceRig(nn.Module):
         jaw = mouth[:, JAW_OPEN, None]  # (T, 1)
         width = mouth[:, LIP_WIDTH, None]
         rounding = mouth[:, LIP_ROUND, None]
-        closure = mouth[:, LIP_CLOSURE, None]
-        closure = ((closure - c.closure_onset) / (c.closure_full - c.closure_onset)).clamp(0, 1)
-        closure = closure * closure * (3 - 2 * closure)
+        closure = lip_press(mouth[:, LIP_CLOSURE, None], c)
         dx = torch.zeros_like(q[..., 0])  # (T, 478)
         dy = torch.zeros_like(q[..., 0])
         dz = torch.zeros_like(q[..., 0])

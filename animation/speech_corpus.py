@@ -271,11 +271,14 @@ class CorpusConfig:
     train_piper_voices: tuple[str, ...] = ()
     heldout_piper_voices: tuple[str, ...] = ("en_US-joe-medium",)
     # Kokoro-82M's voices (neural, one model, a style vector per speaker), slow on CPU.
-    n_kokoro_train: int = 200  # training utterances of the Kokoro training voices
+    n_kokoro_train: int = 600  # training utterances of the Kokoro training voices
     n_heldout_kokoro: int = 12  # evaluation utterances of the held-out Kokoro voices
     train_kokoro_voices: tuple[str, ...] = ("jf_alpha", "jf_gongitsune", "jm_kumo")
     heldout_kokoro_voices: tuple[str, ...] = ("jf_nezumi", "jf_tebukuro")
     kokoro_languages: tuple[str, ...] = ("en-us", "es", "fr", "de", "it")  # espeak-ng IPA
+    # Share of the Kokoro training utterances read by a blend of the training voices (random
+    # weights, `KokoroSynthesizer.style_table`): speakers between them, three are too few.
+    kokoro_blend_share: float = 0.5
     # Silences Kokoro renders inside a phone's duration become pauses (voice_sources.
     # rendered_pauses): this many dB below the clip's loud frames; 0 keeps the tensor's timing.
     kokoro_pause_db: float = 45.0
@@ -355,6 +358,9 @@ def _synthesize_other(
     voices = getattr(config, f"{'train' if split == 'train' else 'heldout'}_{family}_voices")
     voice = str(voices[rng.integers(len(voices))])
     stretch = float(rng.uniform(*config.length_scale))
+    if family == "kokoro" and split == "train" and rng.random() < config.kokoro_blend_share:
+        weights = rng.dirichlet(np.ones(len(voices)))
+        voice = "+".join(f"{v}*{w:.2f}" for v, w in zip(voices, weights, strict=True))
     if family == "festival":
         language = voice_sources.FESTIVAL_VOICES[voice].language
         text = _text(rng, config, language)

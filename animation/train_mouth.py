@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .motion import LIP_CLOSURE
 from .mouth_model import (
     SILENCE_LOG_MEL,
     WEIGHTS_DIR,
@@ -153,6 +154,26 @@ def mouth_loss(
     return value + config.velocity_weight * velocity
 
 
+def fit_closure_quantiles(
+    model: MouthNet, utterances: list[Utterance], n_quantiles: int = 101
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(predicted, target) lip_closure quantiles of the model over the utterances (50 Hz
+    frames, whole clips as the predictor sees them) for `MouthModelConfig.closure_quantiles`."""
+    predicted, target = [], []
+    model = model.eval()
+    with torch.inference_mode():
+        for u in utterances:
+            mel = torch.from_numpy(u.log_mel.astype(np.float32))[None]
+            out = model(mel, clip_level(mel, model.config))[0, :, LIP_CLOSURE].numpy()
+            n = min(len(out), len(u.targets))
+            predicted.append(out[:n])
+            target.append(u.targets[:n, LIP_CLOSURE].astype(np.float32))
+    levels = np.linspace(0.0, 1.0, n_quantiles)
+    pairs = (np.quantile(np.concatenate(predicted), levels),
+             np.quantile(np.concatenate(target), levels))  # fmt: skip
+    return tuple(tuple(round(float(v), 5) for v in q) for q in pairs)
+
+
 def train(
     utterances: list[Utterance],
     model_config: MouthModelConfig,
@@ -233,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--band-norm", action=argparse.BooleanOptionalAction,
                         default=MODEL.band_norm, help="per-band reference")  # fmt: skip
     parser.add_argument("--dropout", type=float, default=MODEL.dropout)
+    parser.add_argument("--calibrate", action=argparse.BooleanOptionalAction, default=True,
+                        help="fit the lip_closure calibration after training")  # fmt: skip
+    parser.add_argument("--lookahead", type=int, default=MODEL.lookahead_frames,
+                        help="50 Hz outputs of future audio each output sees")  # fmt: skip
     parser.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
     parser.add_argument("--warp", type=float, nargs=2, default=TrainConfig.warp,
                         metavar=("LOW", "HIGH"), help="mel warp range (VTLP)")  # fmt: skip
@@ -242,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
 
     corpus_config = CorpusConfig(seed=args.seed, n_train=args.n_train,
                                  n_kokoro_train=args.n_kokoro_train)  # fmt: skip
-    model_config = replace(MODEL, band_norm=args.band_norm, dropout=args.dropout)
+    model_config = replace(MODEL, band_norm=args.band_norm, dropout=args.dropout,
+                           lookahead_frames=args.lookahead)  # fmt: skip
     family_weights = TrainConfig.family_weights
     if args.family_weight is not None:
         family_weights = tuple((f, float(w)) for f, w in
@@ -259,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     clock = time.perf_counter()
     model, curve = train(utterances, model_config, train_config, device=args.device,
                          log=lambda line: print(line, file=sys.stderr, flush=True))  # fmt: skip
+    if args.calibrate:
+        quantiles = fit_closure_quantiles(model, utterances)
+        model.config = replace(model.config, closure_quantiles=quantiles)
     train_seconds = time.perf_counter() - clock
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     metadata = {

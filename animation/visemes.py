@@ -192,6 +192,31 @@ def mouth_targets(
     return out.astype(np.float32)  # (T, 4)
 
 
+# What the lips must do, frame by frame, where the phonemes leave no doubt (the figures of
+# `animation.bench`, measured on re-detected lips, and of `evaluate_mouth`, on the rig's gap):
+CLOSED_GAP_IOD = 0.03  # inner-lip gap of closed lips, at most
+OPEN_GAP_IOD = 0.06  # inner-lip gap on an open vowel, at least
+PAUSE_EDGE_S = 0.08  # pause frames this close to speech are left out of the closed claims
+OPEN_MIN_S = 0.06  # open vowels shorter than this are left out of the open claims
+OPEN_VISEMES = ("open", "round_open")
+
+
+def frame_claims(segments: Sequence[Segment], n_frames: int, fps: float) -> np.ndarray:
+    """(T,) per frame, at its centre: "closed" (inside a bilabial, or inside a pause but its
+    first and last PAUSE_EDGE_S), "open" (inside an open vowel of OPEN_MIN_S or more) or ""."""
+    claims = np.full(n_frames, "", dtype=object)
+    centres = (np.arange(n_frames) + 0.5) / fps
+    for seg in segments:
+        if seg.viseme == BILABIAL:
+            claims[(centres >= seg.start) & (centres < seg.end)] = "closed"
+        elif seg.viseme == REST:
+            edge = PAUSE_EDGE_S
+            claims[(centres >= seg.start + edge) & (centres < seg.end - edge)] = "closed"
+        elif VISEME_NAMES[seg.viseme] in OPEN_VISEMES and seg.end - seg.start >= OPEN_MIN_S:
+            claims[(centres >= seg.start) & (centres < seg.end)] = "open"
+    return claims
+
+
 def viseme_settings() -> dict:
     """Everything that defines the targets, for the checkpoint's JSON."""
     return {

@@ -239,6 +239,17 @@ class KokoroSynthesizer:
         self._phonemizer = EspeakPhonemizer(ESPEAK_DATA_DIR)
         self.sample_rate = KOKORO_RATE
 
+    def style_table(self, voice: str) -> np.ndarray:
+        """(510, 1, 256) style vectors of a voice, or of a blend "jf_alpha*0.3+jm_kumo*0.7"
+        (the weighted sum of its voices' vectors: a speaker between them)."""
+        table = 0.0
+        for part in voice.split("+"):
+            name, _, weight = part.partition("*")
+            if name not in self._styles:
+                raise VoiceUnavailableError(f"Kokoro has no voice {name!r}.")
+            table = table + float(weight or 1.0) * self._styles[name].astype(np.float64)
+        return np.asarray(table, np.float32)
+
     def synthesize(
         self, text: str, voice: str, *, language: str = "en-us", speed: float = 1.0,
         pause_db: float = KOKORO_PAUSE_DB,
@@ -252,7 +263,8 @@ class KokoroSynthesizer:
         phones = [p for sentence in sentences for p in [*sentence, " "]][:-1][:500]
         phones = [p for p in phones if p in self._vocab]
         ids = [0, *(self._vocab[p] for p in phones), 0]
-        style = self._styles[voice][min(len(phones), len(self._styles[voice])) - 1]
+        styles = self.style_table(voice)
+        style = styles[min(len(phones), len(styles)) - 1]
         audio, frames = self._session.run(None, {
             "tokens": np.array([ids], np.int64),
             "style": np.asarray(style, np.float32).reshape(1, 256),

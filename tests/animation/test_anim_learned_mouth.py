@@ -238,6 +238,36 @@ def test_checkpoint_round_trip_and_map_location(tmp_path):
     assert json.loads(path.with_suffix(".json").read_text())["training"] == {"seed": 0}
 
 
+def test_closure_calibration_is_fitted_saved_and_applied(tiny_corpus, tmp_path):
+    """The fitted lip_closure quantiles travel in the checkpoint and the predictor maps its
+    outputs through them (the shipped net's decisions are what the rig sees)."""
+    from animation.audio import compute_features
+    from animation.train_mouth import fit_closure_quantiles
+
+    _, _, utterances = tiny_corpus
+    torch.manual_seed(0)
+    model = MouthNet(TINY_MODEL).eval()
+    predicted, target = fit_closure_quantiles(model, utterances, n_quantiles=11)
+    assert len(predicted) == len(target) == 11
+    assert list(predicted) == sorted(predicted) and list(target) == sorted(target)
+    assert target[0] >= 0.0 and target[-1] <= 1.0 + 1e-6
+    # A calibration that maps every closure to 0.5: the other parameters stay as they were.
+    plain_path, path = tmp_path / "plain.pt", tmp_path / "calibrated.pt"
+    save_checkpoint(model, plain_path, {})
+    model.config = replace(TINY_MODEL, closure_quantiles=((-10.0, 10.0), (0.5, 0.5)))
+    save_checkpoint(model, path, {})
+    loaded, _ = load_checkpoint(path)
+    assert loaded.config.closure_quantiles == ((-10.0, 10.0), (0.5, 0.5))
+    rng = np.random.default_rng(1)
+    features = compute_features(rng.normal(0, 0.1, 32_000).astype(np.float32), 25.0)
+    plain = LearnedMouthPredictor(plain_path).predict(features).numpy()
+    calibrated = LearnedMouthPredictor(path).predict(features).numpy()
+    np.testing.assert_allclose(calibrated[:, LIP_CLOSURE], 0.5, atol=1e-6)
+    np.testing.assert_array_equal(np.delete(calibrated, LIP_CLOSURE, 1),
+                                  np.delete(plain, LIP_CLOSURE, 1))  # fmt: skip
+    assert not np.allclose(plain[:, LIP_CLOSURE], 0.5)
+
+
 def test_shipped_checkpoint_loads_on_cpu():
     assert DEFAULT_WEIGHTS.is_file(), "animation/weights/mouth_v1.pt is not committed"
     assert DEFAULT_WEIGHTS.stat().st_size <= 20 * 2**20

@@ -351,3 +351,25 @@ def test_lips_let_go_on_a_full_vowel_but_not_on_a_murmur():
     first, second = slice(2, n // 2 - 2), slice(n // 2 + 2, n - 2)
     assert level[first].min() > 0.95 and level[second].max() < 0.5
     assert released[first].max() < 0.05 and released[second].min() == 1.0
+
+
+@pytest.mark.parametrize("name", ["smiling", "open"])
+def test_central_lip_gap_is_the_gap_the_rig_makes(sources, name):
+    """evaluate_mouth scores predictions on `central_lip_gap` without a portrait: it must be the
+    gap the rig opens between the middle inner-lip pair of a real portrait's rest mouth."""
+    from animation.rest_mouth import estimate_mouth_state
+    from animation.rig import FaceRig, central_lip_gap
+
+    image, points = sources[name]
+    rig = FaceRig(points, mouth_state=estimate_mouth_state(points, image))
+    mouth = torch.tensor([[0, 0, 0, 0], [1, 0.15, 0, 0], [0.35, -0.45, 0.9, 0], [0.3, 0, 0, 1],
+                          [0.6, 0, 0, 0.5], [0.2, 0, 0, 0.3], [0.5, 0.5, 0.2, 0.7]])  # fmt: skip
+    n, zeros = len(mouth), torch.zeros
+    with torch.inference_mode():
+        targets = rig(mouth, zeros(n, 3), zeros(n, 2), zeros(n), zeros(n, 2), zeros(n)).numpy()
+    middle = len(topo.LIPS_INNER_UPPER) // 2
+    up, low = topo.LIPS_INNER_UPPER[middle], topo.LIPS_INNER_LOWER[middle]
+    rendered = (targets[:, low, 1] - targets[:, up, 1]) / iod(points)
+    np.testing.assert_allclose(central_lip_gap(mouth).numpy(), rendered, rtol=0.03, atol=0.003)
+    np.testing.assert_allclose(central_lip_gap(mouth.numpy()), central_lip_gap(mouth).numpy(),
+                               atol=1e-6)  # fmt: skip
