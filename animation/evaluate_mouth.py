@@ -1,7 +1,8 @@
 """Evaluate the learned mouth model against the signal predictor on held-out speech.
 
     python -m animation.evaluate_mouth [--weights animation/weights/mouth_v2.pt]
-                                       [--baseline animation/weights/mouth_v1.pt] [--json out]
+                                       [--baseline animation/weights/mouth_v1.pt | none]
+                                       [--json out]
 
 Held-out utterances come from voices never trained on, one table per voice family:
 espeak-ng (held-out languages x variants), Festival (held-out speakers), piper and Kokoro
@@ -251,7 +252,7 @@ def format_table(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .mouth_model import DEFAULT_WEIGHTS
+    from .mouth_model import BASELINE_WEIGHTS, DEFAULT_WEIGHTS
     from .speech_corpus import DEFAULT_ROOT, build_corpus, config_from_dict
 
     parser = argparse.ArgumentParser(
@@ -259,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Learned vs signal mouth predictor on held-out voices, per voice family.",
     )
     parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="checkpoint")
-    parser.add_argument("--baseline", help="another checkpoint to compare on the same speech")
+    parser.add_argument("--baseline", default=str(BASELINE_WEIGHTS),
+                        help="another checkpoint to compare on the same speech (default: the "
+                        "espeak-only model the default replaced; 'none' for none)")  # fmt: skip
     parser.add_argument("--corpus-of", help="checkpoint whose corpus settings to use "
                         "(default: --weights)")  # fmt: skip
     parser.add_argument("--root", default=str(DEFAULT_ROOT), help="corpus cache folder")
@@ -271,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     info = json.loads(source.with_suffix(".json").read_text())
     config = config_from_dict(info["corpus"]["config"])
     directory = build_corpus(config, args.root, progress=True)
-    results = evaluate_checkpoint(args.weights, directory, baseline=args.baseline)
+    baseline = None if args.baseline.lower() == "none" else args.baseline
+    results = evaluate_checkpoint(args.weights, directory, baseline=baseline)
     print(json.dumps(results, indent=2))
     print(format_table(results))
     if args.json:

@@ -9,7 +9,7 @@ read relative to a reference of the whole clip: one loudness level (mouth_v1), o
 microphone's lasting colouring does not reach the network.
 
 `LearnedMouthPredictor` is the wrapper the architecture asks for: it loads the shipped weights
-(`weights/mouth_v1.pt`, with `map_location`) once, onto its device (`to(device)`, then `load()`
+(`weights/mouth_v2.pt`, with `map_location`) once, onto its device (`to(device)`, then `load()`
 or first use), frozen (no autograd graph whatever the caller's grad mode), resamples the 50 Hz
 output onto the video frames and keeps the mouth at rest where the audio is silent. Nothing is
 loaded at import time.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,8 @@ from torch import nn
 from .motion import LIP_CLOSURE
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-DEFAULT_WEIGHTS = WEIGHTS_DIR / "mouth_v1.pt"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "mouth_v2.pt"  # espeak-ng, Festival and Kokoro voices
+BASELINE_WEIGHTS = WEIGHTS_DIR / "mouth_v1.pt"  # espeak-ng only: what held-out figures beat
 # Per-parameter output range the rig expects (jaw_open, lip_width, lip_round, lip_closure).
 PARAMETER_LOW = (0.0, -1.0, 0.0, 0.0)
 PARAMETER_HIGH = (1.0, 1.0, 1.0, 1.0)
@@ -59,6 +60,9 @@ class MouthModelConfig:
     # mean, so lips hover half shut on a bilabial; matching the targets' distribution restores
     # the decision. Empty: outputs as they are (mouth_v1).
     closure_quantiles: tuple[tuple[float, ...], ...] = ()
+    # Networks of this architecture trained from successive seeds whose outputs are averaged
+    # (`MouthEnsemble`): each one's errors on voices it never heard partly cancel.
+    members: int = 1
 
     @property
     def receptive_field(self) -> int:
@@ -134,6 +138,26 @@ class MouthNet(nn.Module):
         return y[:, :, c.lookahead_frames :].transpose(1, 2)  # (B, T // 2 [- L], 4)
 
 
+class MouthEnsemble(nn.Module):
+    """`config.members` MouthNets, outputs averaged; the same call as a MouthNet."""
+
+    def __init__(self, config: MouthModelConfig, members: list[MouthNet] | None = None) -> None:
+        super().__init__()
+        self.config = config
+        single = replace(config, members=1, closure_quantiles=())
+        self.members = nn.ModuleList(members or [MouthNet(single) for _ in range(config.members)])
+
+    def forward(
+        self, log_mel: torch.Tensor, level: torch.Tensor, *, pad_future: bool = True
+    ) -> torch.Tensor:
+        outputs = [member(log_mel, level, pad_future=pad_future) for member in self.members]
+        return torch.stack(outputs).mean(0)  # (B, T', 4)
+
+
+def build_model(config: MouthModelConfig) -> MouthNet | MouthEnsemble:
+    return MouthEnsemble(config) if config.members > 1 else MouthNet(config)
+
+
 def calibrate(out: np.ndarray, config: MouthModelConfig) -> np.ndarray:
     """(T, 4) network outputs with lip_closure mapped through `config.closure_quantiles`."""
     if not config.closure_quantiles:
@@ -178,7 +202,7 @@ def load_checkpoint(
     """(model in eval mode on `map_location`, version) from a checkpoint file."""
     blob = torch.load(Path(path), map_location=map_location, weights_only=True)
     fields = {k: _tuples(v) for k, v in blob["model_config"].items()}
-    model = MouthNet(MouthModelConfig(**fields))
+    model = build_model(MouthModelConfig(**fields))
     model.load_state_dict(blob["state_dict"])
     return model.to(map_location).eval(), str(blob["version"])
 

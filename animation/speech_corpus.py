@@ -241,7 +241,7 @@ def _sentence_family(language: str) -> str:
 @dataclass(frozen=True)
 class CorpusConfig:
     seed: int = 0  # everything below is drawn from generators seeded with this
-    n_train: int = 2400  # training utterances (espeak-ng; fast to make, as many as mouth_v1's)
+    n_train: int = 2400  # training utterances of espeak-ng (fast to make)
     n_heldout: int = 96  # evaluation utterances (held-out voices x held-out languages)
     train_languages: tuple[str, ...] = (
         "en-us", "en", "fr", "de", "es", "pl", "sv", "fi", "cs", "ro", "hu", "tr", "id", "sw",

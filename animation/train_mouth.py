@@ -32,6 +32,7 @@ from .motion import LIP_CLOSURE
 from .mouth_model import (
     SILENCE_LOG_MEL,
     WEIGHTS_DIR,
+    MouthEnsemble,
     MouthModelConfig,
     MouthNet,
     clip_level,
@@ -65,6 +66,9 @@ class TrainConfig:
     # Vocal-tract-length perturbation on the mel axis: each crop's spectrum is stretched in
     # frequency by a factor drawn from this range (formants of shorter and longer tracts).
     warp: tuple[float, float] = (0.9, 1.1)
+    # Exponential moving average of the weights (decay per step; 0: the last step's weights).
+    # The average of the late weights generalises better than any one of them.
+    ema_decay: float = 0.0
 
 
 def band_warp(factor: float, n_mels: int = 80) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +159,7 @@ def mouth_loss(
 
 
 def fit_closure_quantiles(
-    model: MouthNet, utterances: list[Utterance], n_quantiles: int = 101
+    model: MouthNet | MouthEnsemble, utterances: list[Utterance], n_quantiles: int = 101
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """(predicted, target) lip_closure quantiles of the model over the utterances (50 Hz
     frames, whole clips as the predictor sees them) for `MouthModelConfig.closure_quantiles`."""
@@ -182,8 +186,23 @@ def train(
     device: str | torch.device | None = None,
     log_every: int = 100,
     log=print,
-) -> tuple[MouthNet, list[tuple[int, float]]]:
-    """Train a fresh MouthNet; returns it (eval mode, on CPU) and the (step, loss) curve."""
+) -> tuple[MouthNet | MouthEnsemble, list[tuple[int, float]]]:
+    """Train a fresh MouthNet; returns it (eval mode, on CPU) and the (step, loss) curve.
+
+    With `model_config.members` > 1, that many networks, from seeds `config.seed`,
+    `config.seed + 1`, ..., make a MouthEnsemble; the curve is their mean loss.
+    """
+    if model_config.members > 1:
+        single = replace(model_config, members=1)
+        runs = []
+        for k in range(model_config.members):
+            log(f"member {k + 1}/{model_config.members}")
+            runs.append(train(utterances, single, replace(config, seed=config.seed + k),
+                              device=device, log_every=log_every, log=log))  # fmt: skip
+        steps = [step for step, _ in runs[0][1]]
+        losses = np.array([[loss for _, loss in curve] for _, curve in runs]).mean(0)
+        curve = [(step, round(float(loss), 5)) for step, loss in zip(steps, losses, strict=True)]
+        return MouthEnsemble(model_config, [net for net, _ in runs]).eval(), curve
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if dev.type == "cpu":
         torch.set_num_threads(config.threads)
@@ -213,6 +232,7 @@ def _train(utterances, model_config, config, dev, log_every, log):
     sampler = CropSampler(utterances, model_config, config.seed, config)
     curve: list[tuple[int, float]] = []
     running, count = 0.0, 0
+    average = [p.detach().clone() for p in model.parameters()] if config.ema_decay else None
     start = time.perf_counter()
     for step in range(config.steps):
         batch = sampler.batch(config.batch_size, config.crop_frames)
@@ -224,6 +244,9 @@ def _train(utterances, model_config, config, dev, log_every, log):
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimiser.step()
         scheduler.step()
+        if average is not None:
+            with torch.no_grad():
+                torch._foreach_lerp_(average, list(model.parameters()), 1.0 - config.ema_decay)
         running += float(loss.detach())
         count += 1
         if (step + 1) % log_every == 0 or step + 1 == config.steps:
@@ -231,6 +254,10 @@ def _train(utterances, model_config, config, dev, log_every, log):
             log(f"step {step + 1}/{config.steps} loss {running / count:.4f} "
                 f"({time.perf_counter() - start:.0f} s)")  # fmt: skip
             running, count = 0.0, 0
+    if average is not None:
+        with torch.no_grad():
+            for param, value in zip(model.parameters(), average, strict=True):
+                param.copy_(value)
     return model.cpu().eval(), curve
 
 
@@ -256,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dropout", type=float, default=MODEL.dropout)
     parser.add_argument("--calibrate", action=argparse.BooleanOptionalAction, default=True,
                         help="fit the lip_closure calibration after training")  # fmt: skip
+    parser.add_argument("--ema-decay", type=float, default=TrainConfig.ema_decay,
+                        help="average the weights (decay per step)")  # fmt: skip
+    parser.add_argument("--members", type=int, default=MODEL.members,
+                        help="networks from successive seeds, outputs averaged")  # fmt: skip
     parser.add_argument("--lookahead", type=int, default=MODEL.lookahead_frames,
                         help="50 Hz outputs of future audio each output sees")  # fmt: skip
     parser.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
@@ -268,14 +299,15 @@ def main(argv: list[str] | None = None) -> int:
     corpus_config = CorpusConfig(seed=args.seed, n_train=args.n_train,
                                  n_kokoro_train=args.n_kokoro_train)  # fmt: skip
     model_config = replace(MODEL, band_norm=args.band_norm, dropout=args.dropout,
-                           lookahead_frames=args.lookahead)  # fmt: skip
+                           lookahead_frames=args.lookahead, members=args.members)  # fmt: skip
     family_weights = TrainConfig.family_weights
     if args.family_weight is not None:
         family_weights = tuple((f, float(w)) for f, w in
                                (item.split("=", 1) for item in args.family_weight))  # fmt: skip
     train_config = TrainConfig(seed=args.seed, steps=args.steps, threads=args.threads,
                                learning_rate=args.learning_rate, warp=tuple(args.warp),
-                               family_weights=family_weights)  # fmt: skip
+                               family_weights=family_weights,
+                               ema_decay=args.ema_decay)  # fmt: skip
     clock = time.perf_counter()
     directory = build_corpus(corpus_config, args.root, progress=True)
     corpus_seconds = time.perf_counter() - clock

@@ -8,7 +8,7 @@ MODEL_VERSIONS: dict[str, str] = {
     "animation": __version__,
     "landmarks": "mediapipe-0.10.21/face_detection_full_range+face_mesh_refined(478)",
     "audio_features": "logmel-16k-80-v1",
-    "audio_to_motion": "learned-mouth_v1",  # the default; "signal" records signal-1
+    "audio_to_motion": "learned-mouth_v2",  # the default; "signal" records signal-1
     "behaviour": "stochastic-behaviour-2",
     "rig": "mesh-rig-2",
     "generator": "head-tps-warp-2+eyelids-3+procedural-mouth-1",

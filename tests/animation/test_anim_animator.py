@@ -35,7 +35,7 @@ def test_warm_up_loads_once_and_jobs_reuse_it(portraits, short_speech, tmp_path,
     for name in ("color", "sepia"):
         result = animator.animate(portraits[name], short_speech, tmp_path / f"{name}.mp4",
                                   size=256)  # fmt: skip
-        assert result.model_versions["audio_to_motion"] == "learned-mouth_v1"
+        assert result.model_versions["audio_to_motion"] == "learned-mouth_v2"
         assert result.timings["generate"] > 0
     assert (animator.landmarker._detector, animator.landmarker._mesh) == graphs
     assert len(loads) == 1  # weights loaded once, in warm_up

@@ -268,11 +268,37 @@ def test_closure_calibration_is_fitted_saved_and_applied(tiny_corpus, tmp_path):
     assert not np.allclose(plain[:, LIP_CLOSURE], 0.5)
 
 
+def test_an_ensemble_trains_its_members_from_successive_seeds(tiny_corpus, tmp_path):
+    """members=2: the first member is the single run of the seed, the second the run of the
+    next seed; the ensemble outputs their mean and survives a checkpoint round trip."""
+    from animation.mouth_model import MouthEnsemble
+
+    _, _, utterances = tiny_corpus
+    config = TrainConfig(seed=5, steps=6, batch_size=4, crop_frames=40, warmup_steps=2)
+    quiet = {"device": "cpu", "log": lambda line: None}
+    ensemble, curve = train(utterances, replace(TINY_MODEL, members=2), config, **quiet)
+    assert isinstance(ensemble, MouthEnsemble) and len(curve) == 1
+    singles = [train(utterances, TINY_MODEL, replace(config, seed=seed), **quiet)[0]
+               for seed in (5, 6)]  # fmt: skip
+    for member, single in zip(ensemble.members, singles, strict=True):
+        assert torch.equal(member.head.weight, single.head.weight)
+    mel = torch.randn(1, 60, 80)
+    level = clip_level(mel, TINY_MODEL)
+    with torch.no_grad():
+        mean = (singles[0](mel, level) + singles[1](mel, level)) / 2
+        torch.testing.assert_close(ensemble(mel, level), mean)
+        save_checkpoint(ensemble, tmp_path / "pair.pt", {}, version="pair")
+        loaded, _ = load_checkpoint(tmp_path / "pair.pt")
+        assert isinstance(loaded, MouthEnsemble) and loaded.config.members == 2
+        torch.testing.assert_close(loaded(mel, level), mean)
+    assert parameter_count(loaded) == 2 * parameter_count(singles[0])
+
+
 def test_shipped_checkpoint_loads_on_cpu():
-    assert DEFAULT_WEIGHTS.is_file(), "animation/weights/mouth_v1.pt is not committed"
+    assert DEFAULT_WEIGHTS.is_file(), "animation/weights/mouth_v2.pt is not committed"
     assert DEFAULT_WEIGHTS.stat().st_size <= 20 * 2**20
     model, version = load_checkpoint(DEFAULT_WEIGHTS, map_location=torch.device("cpu"))
-    assert version == "mouth_v1"
+    assert version == "mouth_v2"
     assert all(p.device.type == "cpu" for p in model.parameters())
     assert parameter_count(model) <= 5_000_000
     info = json.loads(DEFAULT_WEIGHTS.with_suffix(".json").read_text())
@@ -290,14 +316,14 @@ def test_learned_predictor_plugs_in_and_follows_speech(espeak, silence_wav):
     predictor = resolve_predictor("learned")
     assert isinstance(predictor, LearnedMouthPredictor) and isinstance(predictor, AudioToMotion)
     assert isinstance(predictor, ModelPredictor)
-    assert predictor.version == "mouth_v1"
+    assert predictor.version == "mouth_v2"
     # No hidden cache: every resolve builds a new one (its owner keeps it); instances pass.
     assert isinstance(resolve_predictor(None), LearnedMouthPredictor)  # the pipeline's default
     assert resolve_predictor("learned") is not predictor
     assert resolve_predictor(predictor) is predictor
     assert isinstance(resolve_predictor("signal"), SignalMouthPredictor)
     assert runs_a_model(predictor) and not runs_a_model(resolve_predictor("signal"))
-    assert MODEL_VERSIONS["audio_to_motion"] == "learned-mouth_v1"
+    assert MODEL_VERSIONS["audio_to_motion"] == "learned-mouth_v2"
     with pytest.raises(ValueError, match="Unknown mouth predictor"):
         resolve_predictor("magic")
     features = compute_features(decode_audio(espeak("Bob may open the big blue box.")), 25.0)
@@ -356,7 +382,7 @@ def test_pipeline_uses_the_learned_predictor_by_default(portraits, short_speech,
     from animation import animate
 
     result = animate(portraits["color"], short_speech, tmp_path / "learned.mp4", size=256)
-    assert result.model_versions["audio_to_motion"] == "learned-mouth_v1"
+    assert result.model_versions["audio_to_motion"] == "learned-mouth_v2"
     jaw = result.motion.mouth[:, JAW_OPEN]
     assert jaw.max() > 0.4 and jaw[0] == 0.0  # speaks, and opens on the still portrait
     other = animate(portraits["color"], short_speech, tmp_path / "signal.mp4", size=256,
