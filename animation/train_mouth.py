@@ -1,17 +1,19 @@
 """Train the learned mouth model on the generated speech corpus.
 
     scripts/train-mouth          # installs the corpus's voices and tools, then runs this
-    python -m animation.train_mouth [--seed 0] [--steps 1200] [--out animation/weights/mouth_v2.pt]
+    python -m animation.train_mouth [--seed 0] [--steps 3000] [--out animation/weights/mouth_v2.pt]
 
 Builds (or reuses) the corpus of `speech_corpus.CorpusConfig(seed=...)` (espeak-ng, Festival
 and Kokoro voices for training; held-out espeak-ng languages, Festival, piper and Kokoro
-speakers and real recordings for evaluation), trains `MouthNet` (per-band reference,
-`MODEL`) on random crops with a deterministic order (numpy generator + torch.manual_seed from
-the seed, deterministic torch algorithms): Festival and Kokoro utterances drawn more often
-than espeak-ng's, each crop's spectrum stretched in frequency (vocal-tract length). On CUDA
-when present, and writes the checkpoint with a JSON beside it holding the
-model config, the training config, the corpus settings, the loss curve and the held-out
-figures of `evaluate_mouth`.
+speakers and real recordings for evaluation) and trains `MODEL`: three `MouthNet`s (per-band
+reference) from seeds seed, seed + 1 and seed + 2 whose outputs are averaged. Each is trained
+on random crops in a deterministic order (numpy generator + torch.manual_seed from its seed,
+deterministic torch algorithms): Festival and Kokoro utterances drawn more often than
+espeak-ng's, each crop's spectrum stretched in frequency (vocal-tract length), the weights'
+moving average kept. Then the lip_closure calibration is fitted on the training set. On CUDA
+when present; writes the checkpoint with a JSON beside it holding the model config, the
+training config, the corpus settings, the loss curve and the held-out figures of
+`evaluate_mouth`.
 """
 
 from __future__ import annotations
@@ -44,13 +46,13 @@ from .visemes import viseme_settings
 
 # The model trained by default: references per band (MouthModelConfig's own default stays the
 # single level, which checkpoints saved before band_norm existed were trained with).
-MODEL = MouthModelConfig(band_norm=True)
+MODEL = MouthModelConfig(band_norm=True, members=3)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     seed: int = 0  # torch.manual_seed and the crop order
-    steps: int = 1200  # optimiser steps
+    steps: int = 3000  # optimiser steps (per member)
     batch_size: int = 32  # crops per step
     crop_frames: int = 100  # 50 Hz outputs per crop (2 s)
     learning_rate: float = 2e-3  # AdamW peak rate
@@ -68,7 +70,7 @@ class TrainConfig:
     warp: tuple[float, float] = (0.9, 1.1)
     # Exponential moving average of the weights (decay per step; 0: the last step's weights).
     # The average of the late weights generalises better than any one of them.
-    ema_decay: float = 0.0
+    ema_decay: float = 0.999
 
 
 def band_warp(factor: float, n_mels: int = 80) -> tuple[np.ndarray, np.ndarray]:
