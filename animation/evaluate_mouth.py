@@ -62,7 +62,8 @@ def av_offset(predictions: list[np.ndarray], targets: list[np.ndarray]) -> int:
 
 
 def heldout_examples(directory: str | Path) -> list[dict]:
-    """[{features, targets (T, 4), meta}] for the held-out split, at the pipeline's 25 fps."""
+    """[{features, targets (T, 4), claims (T,), meta}] for the held-out split, at the
+    pipeline's 25 fps (claims: `visemes.frame_claims`)."""
     from .audio import LogMelSpectrogram, compute_features
     from .speech_corpus import load_split, segments_of
     from .visemes import frame_claims, mouth_targets

@@ -6,7 +6,9 @@ shifted so each output sees `lookahead_frames` of future audio (the mouth antici
 sound it is about to make) and the rest of its receptive field in the past. The log-mel is
 read relative to a reference of the whole clip: one loudness level (mouth_v1), or with
 `band_norm` each band's mean over the louder half of the frames, so that a voice's or a
-microphone's lasting colouring does not reach the network.
+microphone's lasting colouring does not reach the network. The shipped model (mouth_v2) is
+a `MouthEnsemble` of three such networks, and its lip_closure output is calibrated
+(`calibrate`) so that lips shut where the training targets do.
 
 `LearnedMouthPredictor` is the wrapper the architecture asks for: it loads the shipped weights
 (`weights/mouth_v2.pt`, with `map_location`) once, onto its device (`to(device)`, then `load()`
@@ -173,7 +175,10 @@ def parameter_count(model: nn.Module) -> int:
 
 
 def save_checkpoint(
-    model: MouthNet, path: str | os.PathLike, metadata: dict, version: str = "mouth_v1"
+    model: MouthNet | MouthEnsemble,
+    path: str | os.PathLike,
+    metadata: dict,
+    version: str = "mouth_v1",
 ) -> None:
     """Weights (fp32 state dict + model config) to `path`, everything else beside it as JSON."""
     path = Path(path)
@@ -198,7 +203,7 @@ def _jsonable(value):
 
 def load_checkpoint(
     path: str | os.PathLike = DEFAULT_WEIGHTS, map_location: str | torch.device = "cpu"
-) -> tuple[MouthNet, str]:
+) -> tuple[MouthNet | MouthEnsemble, str]:
     """(model in eval mode on `map_location`, version) from a checkpoint file."""
     blob = torch.load(Path(path), map_location=map_location, weights_only=True)
     fields = {k: _tuples(v) for k, v in blob["model_config"].items()}
@@ -220,7 +225,7 @@ class LearnedMouthPredictor:
         self.device = torch.device(device)
         self.silence_db = silence_db  # frames quieter than this (dB FS) count as silent ...
         self.rest_after_s = rest_after_s  # ... and further than this from sound rest the mouth
-        self._net: MouthNet | None = None
+        self._net: MouthNet | MouthEnsemble | None = None
         self._version: str | None = None
 
     @property
