@@ -88,21 +88,24 @@ def warp_bands(values: np.ndarray, lower: np.ndarray, fraction: np.ndarray) -> n
     return values[..., lower] * (1 - fraction) + values[..., lower + 1] * fraction
 
 
+def clip_levels(utterances: list[Utterance], model: MouthModelConfig) -> list[np.ndarray]:
+    """Each utterance's `clip_level` reference (the same for every member of an ensemble)."""
+    return [clip_level(torch.from_numpy(u.log_mel.astype(np.float32))[None], model)[0].numpy()
+            for u in utterances]  # fmt: skip
+
+
 class CropSampler:
     """Deterministic random crops (mel with future context, targets, mask) from utterances."""
 
     def __init__(
-        self, utterances: list[Utterance], model: MouthModelConfig, seed: int,
-        config: TrainConfig | None = None,
+        self, utterances: list[Utterance], model: MouthModelConfig,
+        config: TrainConfig | None = None, levels: list[np.ndarray] | None = None,
     ) -> None:  # fmt: skip
         config = config or TrainConfig()
         self.utterances = utterances
         self.lookahead = model.lookahead_frames
-        self.rng = np.random.default_rng(seed)
-        self.levels = [
-            clip_level(torch.from_numpy(u.log_mel.astype(np.float32))[None], model)[0].numpy()
-            for u in utterances
-        ]
+        self.rng = np.random.default_rng(config.seed)
+        self.levels = levels if levels is not None else clip_levels(utterances, model)
         weights = dict(config.family_weights)
         draw = np.array([weights.get(u.meta.get("family", "espeak"), 1.0) for u in utterances])
         self.probabilities = draw / draw.sum() if weights else None
@@ -188,19 +191,23 @@ def train(
     device: str | torch.device | None = None,
     log_every: int = 100,
     log=print,
+    levels: list[np.ndarray] | None = None,
 ) -> tuple[MouthNet | MouthEnsemble, list[tuple[int, float]]]:
     """Train a fresh MouthNet; returns it (eval mode, on CPU) and the (step, loss) curve.
 
     With `model_config.members` > 1, that many networks, from seeds `config.seed`,
-    `config.seed + 1`, ..., make a MouthEnsemble; the curve is their mean loss.
+    `config.seed + 1`, ..., make a MouthEnsemble; the curve is their mean loss. `levels`:
+    the utterances' `clip_levels`, when already computed.
     """
     if model_config.members > 1:
         single = replace(model_config, members=1)
+        levels = levels if levels is not None else clip_levels(utterances, single)
         runs = []
         for k in range(model_config.members):
             log(f"member {k + 1}/{model_config.members}")
             runs.append(train(utterances, single, replace(config, seed=config.seed + k),
-                              device=device, log_every=log_every, log=log))  # fmt: skip
+                              device=device, log_every=log_every, log=log,
+                              levels=levels))  # fmt: skip
         steps = [step for step, _ in runs[0][1]]
         losses = np.array([[loss for _, loss in curve] for _, curve in runs]).mean(0)
         curve = [(step, round(float(loss), 5)) for step, loss in zip(steps, losses, strict=True)]
@@ -213,12 +220,12 @@ def train(
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
     torch.use_deterministic_algorithms(True, warn_only=True)
     try:
-        return _train(utterances, model_config, config, dev, log_every, log)
+        return _train(utterances, model_config, config, dev, log_every, log, levels)
     finally:
         torch.use_deterministic_algorithms(deterministic)
 
 
-def _train(utterances, model_config, config, dev, log_every, log):
+def _train(utterances, model_config, config, dev, log_every, log, levels):
     model = MouthNet(model_config).to(dev).train()
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
@@ -231,7 +238,7 @@ def _train(utterances, model_config, config, dev, log_every, log):
         return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, rate)
-    sampler = CropSampler(utterances, model_config, config.seed, config)
+    sampler = CropSampler(utterances, model_config, config, levels)
     curve: list[tuple[int, float]] = []
     running, count = 0.0, 0
     average = [p.detach().clone() for p in model.parameters()] if config.ema_decay else None
@@ -248,7 +255,8 @@ def _train(utterances, model_config, config, dev, log_every, log):
         scheduler.step()
         if average is not None:
             with torch.no_grad():
-                torch._foreach_lerp_(average, list(model.parameters()), 1.0 - config.ema_decay)
+                for value, param in zip(average, model.parameters(), strict=True):
+                    value.lerp_(param, 1.0 - config.ema_decay)
         running += float(loss.detach())
         count += 1
         if (step + 1) % log_every == 0 or step + 1 == config.steps:

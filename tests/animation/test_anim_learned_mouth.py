@@ -204,8 +204,8 @@ def test_crop_sampler_warps_bands_and_weights_families(tiny_corpus):
     _, _, utterances = tiny_corpus
     tagged = [replace(u, meta={**u.meta, "family": "kokoro" if i == 0 else "espeak"})
               for i, u in enumerate(utterances)]  # fmt: skip
-    config = TrainConfig(family_weights=(("kokoro", 50.0),), warp=(0.9, 1.1))
-    sampler = CropSampler(tagged, TINY_MODEL, seed=1, config=config)
+    config = TrainConfig(seed=1, family_weights=(("kokoro", 50.0),), warp=(0.9, 1.1))
+    sampler = CropSampler(tagged, TINY_MODEL, config)
     draws = [sampler._next_index() for _ in range(200)]
     assert draws.count(0) > 150  # 50 / (50 + 5) of the draws
     mel, level, target, mask = sampler.batch(4, 20)
